@@ -1,0 +1,5 @@
+"""``python -m modelworks`` runs the CLI."""
+
+from modelworks.cli import app
+
+app()

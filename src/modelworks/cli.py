@@ -1,0 +1,207 @@
+"""The ``modelworks`` command line (Typer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from modelworks.core.errors import DataError, ModelworksError
+from modelworks.core.plugins import installed_service_names, load_services
+from modelworks.core.registry import Registry
+from modelworks.core.settings import AuthMode, Settings
+
+app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
+data_app = typer.Typer(help="Default training data.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+ServiceArg = Annotated[str, typer.Argument(help="Service name, e.g. genres")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    services: Annotated[str | None, typer.Option(help="Comma-separated services")] = None,
+    auth: Annotated[AuthMode | None, typer.Option(help="required or off")] = None,
+) -> None:
+    """Start the API server."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server stack
+
+    from modelworks.server.app import create_app  # noqa: PLC0415
+    from modelworks.server.logs import configure_logging  # noqa: PLC0415
+
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    if services is not None:
+        overrides["services"] = [s.strip() for s in services.split(",") if s.strip()]
+    if auth is not None:
+        overrides["auth"] = auth
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+    try:
+        application = create_app(settings)
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+
+
+@data_app.command("prepare")
+def data_prepare(
+    service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,
+) -> None:
+    """Fetch or generate each service's default training data (cached in MODELWORKS_HOME)."""
+    settings = Settings()
+    try:
+        for name, svc in load_services(settings, [service] if service else None).items():
+            console.print(f"preparing {name} ...")
+            path = svc.prepare_data(settings)
+            console.print(f"[green]{name}[/green]: {path}")
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+
+
+@app.command()
+def train(
+    service: ServiceArg,
+    data: Annotated[Path | None, typer.Option(help="Training data (default: prepared data)")]
+    = None,
+) -> None:
+    """Train a new version, register it and promote it if it passes the gate."""
+    from modelworks.core.training import train_and_register  # noqa: PLC0415
+
+    settings = Settings()
+    try:
+        svc = load_services(settings, [service])[service]
+        path = data if data is not None else svc.prepare_data(settings)
+        training_data = svc.read_training_data(_read(path))
+        with Progress(TextColumn("{task.description:<34}"), BarColumn(),
+                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                      console=console) as bar:
+            task = bar.add_task("starting", total=1.0)
+
+            def report(step: str, fraction: float) -> None:
+                bar.update(task, description=step, completed=fraction)
+
+            result = train_and_register(svc, Registry(settings.registry_dir), training_data,
+                                        report)
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+    _print_json(result.to_json())
+
+
+@app.command()
+def evaluate(
+    service: ServiceArg,
+    data: Annotated[Path, typer.Option(help="Labelled data in the service's training format")],
+) -> None:
+    """Print the live model's metrics on labelled data as JSON."""
+    settings = Settings()
+    registry = Registry(settings.registry_dir)
+    try:
+        svc = load_services(settings, [service])[service]
+        version = registry.live_version(service)
+        if version is None:
+            raise _fail(f"{service} has no live model; train one with `modelworks train {service}`")
+        model = svc.load_model(registry.verified_folder(service, version))
+        metrics = svc.evaluate(model, svc.read_training_data(_read(data)))
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+    _print_json({"service": service, "version": version, "metrics": metrics})
+
+
+@models_app.command("list")
+def models_list(
+    service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,
+) -> None:
+    """List registered versions; the live one is marked."""
+    registry = Registry(Settings().registry_dir)
+    table = Table("service", "version", "live", "created", "rows", "metrics")
+    for name in [service] if service else registry.services():
+        live = registry.live_version(name)
+        for manifest in registry.versions(name):
+            metrics = ", ".join(f"{k}={v:g}" for k, v in manifest.metrics.items())
+            table.add_row(name, str(manifest.version), "*" if manifest.version == live else "",
+                          manifest.created_at[:19], str(manifest.n_rows), metrics)
+    Console().print(table)
+
+
+@models_app.command("promote")
+def models_promote(
+    service: ServiceArg, version: Annotated[int, typer.Argument(help="Version to make live")]
+) -> None:
+    """Make a version live (always allowed: it is also how one rolls forward or back)."""
+    try:
+        Registry(Settings().registry_dir).promote(service, version)
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+    console.print(f"{service}: version {version} is live")
+
+
+@models_app.command("rollback")
+def models_rollback(service: ServiceArg) -> None:
+    """Make the previously live version live again."""
+    try:
+        version = Registry(Settings().registry_dir).rollback(service)
+    except ModelworksError as exc:
+        raise _fail(exc.message) from exc
+    console.print(f"{service}: rolled back to version {version}")
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: Annotated[list[str], typer.Option(help="predict, train or admin (repeatable)")],
+    name: Annotated[str, typer.Option(help="A label for the key")] = "",
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from modelworks.server.auth import KeyStore, Scope  # noqa: PLC0415
+    from modelworks.server.db import make_engine, migrate  # noqa: PLC0415
+
+    try:
+        scopes = [Scope(s) for s in scope]
+    except ValueError as exc:
+        raise _fail(f"{exc}; scopes are {', '.join(s.value for s in Scope)}", 2) from exc
+    engine = make_engine(Settings().resolved_database_url)
+    migrate(engine)
+    _, plain = KeyStore(engine).create(scopes, name)
+    typer.echo(plain)
+
+
+@app.command("services")
+def services_list() -> None:
+    """List installed services."""
+    for name in installed_service_names():
+        typer.echo(name)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The shared core: settings, registry, evaluation, encoders and the service protocol."""

@@ -1,0 +1,44 @@
+"""Errors that carry an HTTP meaning; one exception handler maps them to JSON responses."""
+
+from __future__ import annotations
+
+
+class ModelworksError(Exception):
+    """Base class: an error with a status code and a message safe to show a client."""
+
+    status_code = 500
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class DataError(ModelworksError):
+    """The client sent data that cannot be used (bad CSV, missing column, ...)."""
+
+    status_code = 400
+
+
+class PayloadTooLarge(DataError):
+    """An upload is larger than the configured limit."""
+
+    status_code = 413
+
+
+class NoLiveModel(ModelworksError):
+    """A prediction was asked for before any model of the service is live."""
+
+    status_code = 409
+
+
+class NotFound(ModelworksError):
+    """A named thing (service, version, record) does not exist."""
+
+    status_code = 404
+
+
+class RegistryError(ModelworksError):
+    """The registry is inconsistent: a hash mismatch, a missing file, a bad manifest."""
+
+    status_code = 500

@@ -1,0 +1,46 @@
+"""Ranking metrics shared by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def average_precision_at_k(predicted: Sequence[int], relevant: set[int], k: int) -> float:
+    """Kaggle-style AP@k: precision at each hit, over ``min(len(relevant), k)``.
+
+    An item with nothing relevant scores 1.0 (nothing could have been ranked wrong).
+    """
+    if not relevant:
+        return 1.0
+    hits = 0
+    total = 0.0
+    seen: set[int] = set()
+    for rank, item in enumerate(predicted[:k], start=1):
+        if item in relevant and item not in seen:
+            hits += 1
+            total += hits / rank
+        seen.add(item)
+    return total / min(len(relevant), k)
+
+
+def mean_average_precision_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) -> float:
+    """MAP@k of score rows (higher first) against boolean relevance rows of the same shape."""
+    if len(scores) == 0:
+        raise ValueError("MAP@k of zero rows is undefined")
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return float(np.mean([
+        average_precision_at_k(list(row), set(np.flatnonzero(rel).tolist()), k)
+        for row, rel in zip(order, truth, strict=True)
+    ]))
+
+
+def recall_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) -> float:
+    """Mean share of each row's relevant items found in its top k (rows with none are skipped)."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    found = np.take_along_axis(truth, order, axis=1).sum(axis=1)
+    wanted = truth.sum(axis=1)
+    mask = wanted > 0
+    return float(np.mean(found[mask] / wanted[mask])) if mask.any() else 1.0

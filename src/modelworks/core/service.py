@@ -1,0 +1,119 @@
+"""The one small interface every service implements, and what the core hands to it.
+
+A service is a folder under ``services/`` exposing an object that satisfies :class:`Service`.
+The core finds it through the ``modelworks.services`` entry-point group and never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from modelworks.core.live import LiveModel
+    from modelworks.core.progress import Progress
+    from modelworks.core.settings import Settings
+    from modelworks.core.training import TrainResult
+
+Metrics = dict[str, float]
+
+
+class Model(Protocol):
+    """A fitted model: plain arrays and JSON on disk, never pickle."""
+
+    def save(self, folder: Path) -> None:
+        """Write every file the model needs into ``folder`` (which exists and is empty)."""
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, recorded in the registry manifest."""
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Validated training rows of one service plus what the registry records about them."""
+
+    rows: Any
+    n_rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether a freshly trained candidate may become live, and why."""
+
+    passed: bool
+    reason: str
+
+
+class PredictionSink(Protocol):
+    """Where served predictions are recorded (the server's prediction log)."""
+
+    def record(
+        self,
+        *,
+        service: str,
+        model_version: int,
+        request_id: str,
+        inputs: list[Any],
+        outputs: list[Any],
+        latency_ms: float,
+    ) -> None:
+        """Queue one record per (input, output) pair; never blocks on the database."""
+
+
+@dataclass
+class ServiceContext:
+    """Everything the core lends a service's routes."""
+
+    settings: Settings
+    live: LiveModel[Any]
+    predictions: PredictionSink
+    train: Callable[[TrainingData, Progress], TrainResult]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+class Service(Protocol):
+    """The contract between the core and one ML service."""
+
+    name: str
+    """Short name: URL prefix of its admin routes, registry folder, metrics label."""
+
+    primary_metric: str
+    """The metric the gate and the dashboards look at first."""
+
+    def configure(self, settings: Settings) -> None:
+        """Receive the settings once, before any other call; must stay cheap."""
+
+    def router(self, context: ServiceContext) -> APIRouter:
+        """The service's HTTP contract."""
+
+    def prepare_data(self, settings: Settings) -> Path:
+        """Fetch or generate the default training data offline, cache it and return its path."""
+
+    def read_training_data(self, source: bytes) -> TrainingData:
+        """Validate raw training data; raise ``DataError`` naming the first problem found."""
+
+    def split(self, data: TrainingData) -> tuple[TrainingData, TrainingData]:
+        """A deterministic (train, held-out) split used to measure a candidate."""
+
+    def fit(self, data: TrainingData, progress: Progress) -> Model:
+        """Train a model on ``data``."""
+
+    def evaluate(self, model: Any, data: TrainingData) -> Metrics:
+        """Quality metrics of ``model`` on labelled ``data``."""
+
+    def gate(self, candidate: Metrics, live: Metrics | None) -> GateDecision:
+        """Decide whether the candidate may replace the live model automatically."""
+
+    def load_model(self, folder: Path) -> Model:
+        """Load a model saved by ``Model.save`` (the registry has verified its files)."""
+
+    def warm_up(self, model: Any) -> None:
+        """Run one real prediction so the first client call is not the slow one."""

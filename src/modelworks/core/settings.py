@@ -1,0 +1,79 @@
+"""Settings, read once from the environment (prefix ``MODELWORKS_``) and passed down."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthMode(StrEnum):
+    """Whether requests must carry an API key."""
+
+    REQUIRED = "required"
+    OFF = "off"
+
+
+class Settings(BaseSettings):
+    """Every knob of a modelworks process; each field maps to ``MODELWORKS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELWORKS_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".modelworks"),
+        description="Folder holding the registry, prepared data, the database and credentials.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; default: SQLite file `modelworks.db` in home.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    services: list[str] | None = Field(
+        default=None, description="Services to enable (JSON list); default: every installed one."
+    )
+    auth: AuthMode = Field(
+        default=AuthMode.REQUIRED, description="`required`: API key on every call; `off`: open."
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest accepted upload (413 above it)."
+    )
+    live_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often a server checks the registry for a new live model."
+    )
+    log_flush_seconds: float = Field(
+        default=0.2, gt=0, description="Longest time a prediction record waits before its write."
+    )
+    log_batch_size: int = Field(
+        default=500, gt=0, description="Largest number of prediction records written at once."
+    )
+    log_level: str = Field(default="INFO", description="Logging level of the JSON logs.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'modelworks.db').resolve()}"
+
+    @property
+    def registry_dir(self) -> Path:
+        """Where model versions live."""
+        return self.home / "registry"
+
+    @property
+    def data_dir(self) -> Path:
+        """Where prepared default data is cached."""
+        return self.home / "data"
+
+    @property
+    def assets_dir(self) -> Path:
+        """Where derived assets (encoders built from packaged weights) are cached."""
+        return self.home / "assets"
+
+    @property
+    def admin_key_file(self) -> Path:
+        """The first admin key, readable only by its owner."""
+        return self.home / "admin.key"

@@ -1,0 +1,1 @@
+"""The HTTP server: app factory, auth, middleware, metrics and the prediction log."""

@@ -1,0 +1,189 @@
+"""The application factory: one FastAPI app serving every enabled service."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modelworks.core.errors import ModelworksError
+from modelworks.core.live import LiveModel
+from modelworks.core.plugins import load_services
+from modelworks.core.registry import Registry
+from modelworks.core.service import Service, ServiceContext
+from modelworks.core.settings import AuthMode, Settings
+from modelworks.core.training import train_and_register
+from modelworks.server.auth import AdminKey, KeyStore
+from modelworks.server.db import make_engine, migrate
+from modelworks.server.metrics import ServerMetrics
+from modelworks.server.middleware import RequestMiddleware, request_id
+from modelworks.server.prediction_log import PredictionLog
+
+log = logging.getLogger(__name__)
+
+
+class LiveRequest(BaseModel):
+    """Body of ``PUT /models/{service}/live``."""
+
+    version: int = Field(ge=1, description="Registry version to make live")
+
+
+def create_app(settings: Settings, services: dict[str, Service] | None = None) -> FastAPI:
+    """Build the app; models load and the log writer starts when the app starts (lifespan)."""
+    services = services if services is not None else load_services(settings, settings.services)
+    registry = Registry(settings.registry_dir)
+    engine = make_engine(settings.resolved_database_url)
+    metrics = ServerMetrics()
+    predictions = PredictionLog(engine, flush_seconds=settings.log_flush_seconds,
+                                batch_size=settings.log_batch_size, counter=metrics.predictions)
+    live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
+                                       for name, s in services.items()}
+    stop_polling = threading.Event()
+
+    def refresh_all() -> None:
+        for name, model in live.items():
+            model.refresh()
+            if model.version is not None:
+                metrics.model_version.labels(name).set(model.version)
+
+    def poll() -> None:
+        while not stop_polling.wait(settings.live_poll_seconds):
+            refresh_all()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(engine)
+        if settings.auth is AuthMode.REQUIRED:
+            keys = KeyStore(engine)
+            app.state.keys = keys
+            first = keys.ensure_admin_key(settings.admin_key_file)
+            if first:
+                # Printed once to the terminal, never logged; also kept owner-only on disk.
+                print(f"\nmodelworks: created the first admin key (also in "
+                      f"{settings.admin_key_file}):\n  {first}\n", file=sys.stderr, flush=True)
+        else:
+            log.warning("AUTH IS OFF: every endpoint is open to anyone who can reach this "
+                        "server; use only on a trusted network")
+        predictions.start()
+        refresh_all()
+        poller = threading.Thread(target=poll, name="live-model-poller", daemon=True)
+        poller.start()
+        try:
+            yield
+        finally:
+            stop_polling.set()
+            poller.join()
+            predictions.stop()
+            engine.dispose()
+
+    app = FastAPI(title="modelworks", version="0.1.0", lifespan=lifespan)
+    app.state.keys = None
+    app.state.settings = settings
+    app.state.live = live
+    app.state.registry = registry
+    app.state.engine = engine
+    app.add_middleware(RequestMiddleware, metrics=metrics,
+                       max_upload_bytes=settings.max_upload_bytes)
+    _install_error_handlers(app)
+
+    for name, service in services.items():
+        context = ServiceContext(
+            settings=settings, live=live[name], predictions=predictions,
+            train=partial(train_and_register, service, registry))
+        app.include_router(service.router(context))
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Every enabled service has a warmed live model")
+    def readyz() -> JSONResponse:
+        not_ready = {name: model.last_error or "no live model loaded"
+                     for name, model in live.items() if not model.ready}
+        if not_ready:
+            return JSONResponse({"status": "not ready", "services": not_ready}, status_code=503)
+        return JSONResponse({"status": "ready",
+                             "services": {n: m.version for n, m in live.items()}})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def prometheus() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/models", tags=["models"], summary="Every service's versions and live model")
+    def list_models(key: AdminKey) -> dict[str, Any]:
+        return {name: _model_status(registry, live[name]) for name in services}
+
+    @app.get("/models/{service}", tags=["models"], summary="One service's versions and live model")
+    def show_model(service: str, key: AdminKey) -> dict[str, Any]:
+        return _model_status(registry, _live_of(live, service))
+
+    @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias")
+    def set_live(service: str, body: LiveRequest, key: AdminKey) -> dict[str, Any]:
+        model = _live_of(live, service)
+        registry.promote(service, body.version)
+        model.refresh()
+        return _model_status(registry, model)
+
+    return app
+
+
+def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
+    from modelworks.core.errors import NotFound  # noqa: PLC0415
+
+    if service not in live:
+        raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")
+    return live[service]
+
+
+def _model_status(registry: Registry, model: LiveModel[Any]) -> dict[str, Any]:
+    name = model.service.name
+    return {
+        "service": name,
+        "live": registry.live_version(name),
+        "loaded": model.version,
+        "last_error": model.last_error,
+        "versions": [{"version": m.version, "created_at": m.created_at, "metrics": m.metrics,
+                      "rows": m.n_rows} for m in registry.versions(name)],
+    }
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ModelworksError)
+    async def known_error(request: Request, exc: ModelworksError) -> JSONResponse:
+        body: dict[str, Any] = {"error": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        if exc.status_code >= 500:
+            log.error("request failed", extra={"error": exc.message})
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+            problems.append({"field": where, "message": error.get("msg", "invalid")})
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse({"error": f"invalid request: {summary}", "fields": problems},
+                            status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse({"error": "internal error", "request_id": request_id()},
+                            status_code=500)

@@ -1,0 +1,158 @@
+"""API keys with scopes: stored as sha256, compared in constant time.
+
+A key reads ``mw_<key id>_<secret>``. The id finds the row; the secret's sha256 is compared
+with ``hmac.compare_digest``. Secrets are 256 random bits, so a fast hash is enough (slow
+password hashes protect low-entropy secrets). The plain key is shown once, when created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from modelworks.core.errors import ModelworksError
+from modelworks.server.db import ApiKey
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Scope(StrEnum):
+    """What a key may do; ``admin`` implies every other scope."""
+
+    PREDICT = "predict"
+    TRAIN = "train"
+    ADMIN = "admin"
+
+
+class Unauthorized(ModelworksError):
+    """No key, or a key that does not verify."""
+
+    status_code = 401
+
+
+class Forbidden(ModelworksError):
+    """A valid key without the scope the route needs."""
+
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id and name and its scopes."""
+
+    key_id: str
+    name: str
+    scopes: frozenset[Scope]
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether this caller holds ``scope``."""
+        return scope in self.scopes or Scope.ADMIN in self.scopes
+
+
+ANONYMOUS = Principal("anonymous", "auth off", frozenset(Scope))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    """API keys in the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, scopes: Iterable[Scope], name: str = "") -> tuple[Principal, str]:
+        """Store a new key; returns it and its plain text (which is not kept)."""
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        wanted = frozenset(scopes)
+        if not wanted:
+            raise ValueError("a key needs at least one scope")
+        with Session(self.engine) as session, session.begin():
+            session.add(ApiKey(key_id=key_id, name=name or f"key {key_id}",
+                               secret_sha256=_digest(secret),
+                               scopes=",".join(sorted(wanted))))
+        return Principal(key_id, name, wanted), f"mw_{key_id}_{secret}"
+
+    def verify(self, presented: str) -> Principal | None:
+        """The key's principal if ``presented`` is a live key, else ``None``."""
+        prefix, _, rest = presented.partition("_")
+        key_id, _, secret = rest.partition("_")
+        if prefix != "mw" or not key_id or not secret:
+            return None
+        with Session(self.engine) as session:
+            row = session.get(ApiKey, key_id)
+        # Compare even when the id is unknown, so timing does not tell ids apart.
+        expected = row.secret_sha256 if row is not None else _digest("")
+        matches = hmac.compare_digest(_digest(secret), expected)
+        if row is None or not matches or row.revoked_at is not None:
+            return None
+        return Principal(row.key_id, row.name, frozenset(Scope(s) for s in row.scopes.split(",")))
+
+    def count(self) -> int:
+        """Number of keys that are not revoked."""
+        with Session(self.engine) as session:
+            return int(session.scalar(select(func.count()).select_from(ApiKey)
+                                      .where(ApiKey.revoked_at.is_(None))) or 0)
+
+    def ensure_admin_key(self, key_file: Path) -> str | None:
+        """On first start, create an admin key, store it owner-only, return it (else None)."""
+        if self.count() > 0:
+            return None
+        _, plain = self.create([Scope.ADMIN], name="first admin key")
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(plain + "\n")
+        return plain
+
+
+def presented_key(request: Request) -> str | None:
+    """The key from ``X-API-Key`` or ``Authorization: Bearer``."""
+    if key := request.headers.get("x-api-key"):
+        return key.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def require(scope: Scope) -> Callable[[Request], Principal]:
+    """A dependency that admits callers holding ``scope`` (everyone when auth is off)."""
+
+    def dependency(request: Request) -> Principal:
+        keys: KeyStore | None = request.app.state.keys
+        if keys is None:
+            return ANONYMOUS
+        presented = presented_key(request)
+        if presented is None:
+            raise Unauthorized("an API key is required: send `X-API-Key: <key>` or "
+                               "`Authorization: Bearer <key>`")
+        principal = keys.verify(presented)
+        if principal is None:
+            raise Unauthorized("the API key is not valid")
+        if not principal.allows(scope):
+            raise Forbidden(f"this key lacks the `{scope.value}` scope")
+        return principal
+
+    return dependency
+
+
+PredictKey = Annotated[Principal, Depends(require(Scope.PREDICT))]
+TrainKey = Annotated[Principal, Depends(require(Scope.TRAIN))]
+AdminKey = Annotated[Principal, Depends(require(Scope.ADMIN))]

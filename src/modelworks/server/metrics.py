@@ -1,0 +1,34 @@
+"""Prometheus metrics of one server (own registry, so several apps can live in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class ServerMetrics:
+    """Request counts and latencies per route and status, model versions, predictions."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("modelworks_http_requests", "HTTP requests served.",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram(
+            "modelworks_http_request_duration_seconds", "HTTP request latency.",
+            ["method", "route"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+                     60, 180),
+        )
+        self.model_version = Gauge("modelworks_model_version",
+                                   "Version of the live model each service serves.",
+                                   ["service"], registry=self.registry)
+        self.predictions = Counter("modelworks_predictions", "Predictions served (items).",
+                                   ["service"], registry=self.registry)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one finished request."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return bytes(generate_latest(self.registry))

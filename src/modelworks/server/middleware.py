@@ -1,0 +1,92 @@
+"""ASGI middleware: request ids, access logs, request metrics and the early upload-size check."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import orjson
+from starlette.routing import Match
+
+from modelworks.server.logs import current_request_id
+from modelworks.server.uploads import too_large
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from modelworks.server.metrics import ServerMetrics
+
+log = logging.getLogger("modelworks.access")
+# Multipart framing around a file is small; allow for it before refusing on Content-Length.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def request_id() -> str:
+    """The id of the request being served (``-`` outside a request)."""
+    return current_request_id.get()
+
+
+class RequestMiddleware:
+    """Tags each request with an id (``X-Request-ID``), logs it and counts it in the metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics, max_upload_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_upload_bytes + _MULTIPART_OVERHEAD
+        self.limit = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        rid = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        token = current_request_id.set(rid)
+        route = _route_template(scope)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body:
+                await _send_json(send_with_id, 413, {"error": too_large(self.limit).message})
+            else:
+                await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            if route != "/metrics":
+                self.metrics.observe_request(scope["method"], route, status, elapsed)
+            log.info("request", extra={"method": scope["method"], "path": scope["path"],
+                                       "route": route, "status": status,
+                                       "duration_ms": round(elapsed * 1000, 2)})
+            current_request_id.reset(token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template, so metrics labels stay few (not one per user id)."""
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", []):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", scope["path"]))
+    return "unmatched"
+
+
+async def _send_json(send: Send, status: int, body: object) -> None:
+    payload = orjson.dumps(body)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,1 @@
+"""The ML services; each subpackage exposes a ``service`` object found via entry points."""
