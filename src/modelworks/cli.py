@@ -45,10 +45,10 @@ def serve(
     auth: Annotated[AuthMode | None, typer.Option(help="required or off")] = None,
 ) -> None:
     """Start the API server."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server stack
+    import uvicorn
 
-    from modelworks.server.app import create_app  # noqa: PLC0415
-    from modelworks.server.logs import configure_logging  # noqa: PLC0415
+    from modelworks.server.app import create_app
+    from modelworks.server.logs import configure_logging
 
     overrides: dict[str, Any] = {}
     if host is not None:
@@ -90,7 +90,7 @@ def train(
     = None,
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
-    from modelworks.core.training import train_and_register  # noqa: PLC0415
+    from modelworks.core.training import train_and_register
 
     settings = Settings()
     try:
@@ -176,8 +176,8 @@ def keys_create(
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    from modelworks.server.auth import KeyStore, Scope  # noqa: PLC0415
-    from modelworks.server.db import make_engine, migrate  # noqa: PLC0415
+    from modelworks.server.auth import KeyStore, Scope
+    from modelworks.server.db import make_engine, migrate
 
     try:
         scopes = [Scope(s) for s in scope]

@@ -26,7 +26,9 @@ def average_precision_at_k(predicted: Sequence[int], relevant: set[int], k: int)
     return total / min(len(relevant), k)
 
 
-def mean_average_precision_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) -> float:
+def mean_average_precision_at_k(
+    scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int
+) -> float:
     """MAP@k of score rows (higher first) against boolean relevance rows of the same shape."""
     if len(scores) == 0:
         raise ValueError("MAP@k of zero rows is undefined")

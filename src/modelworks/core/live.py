@@ -58,7 +58,7 @@ class LiveModel(Generic[M]):
         if loaded is None:
             raise NoLiveModel(
                 f"no {self.service.name} model is live yet: train one with "
-                f"`modelworks train {self.service.name}` or POST a CSV to /{self.service.name}/train"
+                f"`modelworks train {self.service.name}` or its train endpoint"
             )
         return loaded
 

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     services: list[str] | None = Field(
-        default=None, description="Services to enable (JSON list); default: every installed one."
+        default=None, description="Services to enable (JSON list); default: all installed."
     )
     auth: AuthMode = Field(
         default=AuthMode.REQUIRED, description="`required`: API key on every call; `off`: open."
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, gt=0, description="Largest accepted upload (413 above it)."
     )
     live_poll_seconds: float = Field(
-        default=1.0, gt=0, description="How often a server checks the registry for a new live model."
+        default=1.0, gt=0, description="Seconds between checks for a new live model."
     )
     log_flush_seconds: float = Field(
         default=0.2, gt=0, description="Longest time a prediction record waits before its write."

@@ -138,7 +138,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
 
 def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
-    from modelworks.core.errors import NotFound  # noqa: PLC0415
+    from modelworks.core.errors import NotFound
 
     if service not in live:
         raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")

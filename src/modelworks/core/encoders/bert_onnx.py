@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -31,7 +32,7 @@ class _GraphBuilder:
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], **attributes: object) -> str:
+    def op(self, op_type: str, inputs: list[str], **attributes: Any) -> str:
         self._count += 1
         output = f"{op_type}_{self._count}"
         self.nodes.append(helper.make_node(op_type, inputs, [output], **attributes))
@@ -66,8 +67,9 @@ def build_bert_encoder(model_dir: Path, output: Path) -> Path:
     # Every input has token type 0, so that row is folded into the position table.
     g.const("positions", tensor("embeddings.position_embeddings.weight")
             + tensor("embeddings.token_type_embeddings.weight")[0])
-    for name, value in {"zero": [0], "one": [1], "two": [2], "axes_1_2": [1, 2], "last": [-1],
-                        "split_heads": [0, 0, heads, head_dim], "merge_heads": [0, 0, hidden]}.items():
+    shapes = {"zero": [0], "one": [1], "two": [2], "axes_1_2": [1, 2], "last": [-1],
+              "split_heads": [0, 0, heads, head_dim], "merge_heads": [0, 0, hidden]}
+    for name, value in shapes.items():
         g.const(name, np.array(value, dtype=i64))
     for name, scalar in {"scale": 1 / np.sqrt(head_dim), "masked": -1e4, "one_f": 1.0,
                          "half": 0.5, "inv_sqrt2": 1 / np.sqrt(2.0), "tiny": 1e-9}.items():

