@@ -88,11 +88,16 @@ def train(
     service: ServiceArg,
     data: Annotated[Path | None, typer.Option(help="Training data (default: prepared data)")]
     = None,
+    if_missing: Annotated[bool, typer.Option(help="Only train when no version is live")] = False,
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
     from modelworks.core.training import train_and_register
 
     settings = Settings()
+    live = Registry(settings.registry_dir).live_version(service)
+    if if_missing and live is not None:
+        console.print(f"{service}: version {live} is live; nothing to train")
+        return
     try:
         svc = load_services(settings, [service])[service]
         path = data if data is not None else svc.prepare_data(settings)

@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -114,6 +115,14 @@ class GenreClassifier:
         progress: Progress = no_progress,
     ) -> GenreClassifier:
         """Learn from synopses, years and their genre lists."""
+        try:
+            return self._fit(synopses, years, genres, progress)
+        finally:
+            # The worker processes would otherwise idle on (for minutes) after a server exits.
+            get_reusable_executor().shutdown(wait=True)
+
+    def _fit(self, synopses: list[str], years: list[int | None], genres: list[list[str]],
+             progress: Progress) -> GenreClassifier:
         self.labels_ = sorted({g for labels in genres for g in labels})
         index = {label: j for j, label in enumerate(self.labels_)}
         y = np.zeros((len(genres), len(self.labels_)), dtype=bool)

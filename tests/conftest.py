@@ -1,0 +1,92 @@
+"""Shared fixtures: encoder assets built once, reference data from ../shared, databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from modelworks.core.encoders.minilm import MiniLMAssets, ensure_minilm_assets
+from modelworks.core.settings import AuthMode, Settings
+from modelworks.server.db import make_engine
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "datasets"
+REFERENCE_MOVIES = SHARED / "radix" / "surrogates" / "daniele21-Genre_Detection" / "test.csv"
+PEER_SAMPLES = SHARED / "radix" / "peer-samples" / "Youss7777-MovieClassification"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def minilm_assets(tmp_path_factory: pytest.TempPathFactory) -> MiniLMAssets:
+    return ensure_minilm_assets(tmp_path_factory.mktemp("assets"))
+
+
+def make_settings(home: Path, assets: MiniLMAssets, **overrides: object) -> Settings:
+    """Settings for a fresh home that reuses the session's encoder assets."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "assets").mkdir(exist_ok=True)
+    link = home / "assets" / assets.folder.name
+    if not link.exists():
+        link.symlink_to(assets.folder)
+    values: dict[str, object] = {"home": home, "auth": AuthMode.OFF, "log_flush_seconds": 0.05}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, minilm_assets: MiniLMAssets) -> Settings:
+    return make_settings(tmp_path / "home", minilm_assets)
+
+
+def reference_rows() -> list[dict[str, str]]:
+    with REFERENCE_MOVIES.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def is_train(movie_id: str) -> bool:
+    return zlib.crc32(movie_id.encode()) % 10 < 8
+
+
+def movies_csv(rows: list[dict[str, str]], *, with_genres: bool = True) -> bytes:
+    """Rows of the reference data in the contract's layout (space-separated genres)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["movie_id", "year", "synopsis"] + (["genres"] if with_genres else []))
+    for row in rows:
+        values = [row["movie_id"], row["year"], row["synopsis"]]
+        if with_genres:
+            values.append(row["genres"].replace("|", " "))
+        writer.writerow(values)
+    return out.getvalue().encode()
+
+
+@pytest.fixture(scope="session")
+def small_training_csv() -> bytes:
+    """About 500 training rows of the reference split: enough to learn, quick to fit."""
+    rows = [r for r in reference_rows() if is_train(r["movie_id"])][:500]
+    return movies_csv(rows)
+
+
+@pytest.fixture(scope="session")
+def small_test_rows() -> list[dict[str, str]]:
+    return [r for r in reference_rows() if not is_train(r["movie_id"])][:100]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database test runs on SQLite and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        for table in ("predictions", "api_keys", "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+    yield POSTGRES_URL

@@ -1,0 +1,49 @@
+"""Database-backed parts on SQLite and on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from modelworks.server.auth import KeyStore, Scope
+from modelworks.server.db import ApiKey, Prediction, make_engine, migrate
+from modelworks.server.prediction_log import PredictionLog
+
+
+def test_keys_are_stored_hashed_and_verified(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)  # idempotent
+    keys = KeyStore(engine)
+    principal, plain = keys.create([Scope.PREDICT, Scope.TRAIN], "ci")
+    with Session(engine) as session:
+        stored = session.execute(select(ApiKey)).scalars().one()
+    assert plain.split("_", 2)[-1] not in (stored.secret_sha256, stored.name, stored.scopes)
+    assert stored.key_id == principal.key_id
+    verified = keys.verify(plain)
+    assert verified is not None
+    assert verified.scopes == {Scope.PREDICT, Scope.TRAIN}
+    assert not verified.allows(Scope.ADMIN)
+    assert keys.verify(plain[:-1] + ("a" if plain[-1] != "a" else "b")) is None
+    assert keys.verify("mw_unknown_secret") is None
+    assert keys.verify("garbage") is None
+    engine.dispose()
+
+
+def test_prediction_log_writes_every_record_by_shutdown(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    log = PredictionLog(engine, flush_seconds=5.0, batch_size=64)
+    log.start()
+    for request in range(10):
+        log.record(service="genres", model_version=3, request_id=f"r{request}",
+                   inputs=[{"movie_id": str(i)} for i in range(25)],
+                   outputs=[["Drama"]] * 25, latency_ms=50.0)
+    log.stop()  # a clean shutdown drains the queue even before the flush interval
+    with Session(engine) as session:
+        rows = session.execute(select(Prediction)).scalars().all()
+    assert len(rows) == 250
+    assert {r.request_id for r in rows} == {f"r{i}" for i in range(10)}
+    assert rows[0].latency_ms == 2.0
+    assert rows[0].output == '["Drama"]'
+    engine.dispose()
