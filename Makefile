@@ -33,7 +33,7 @@ unit:
 	$(BIN)/pytest -q
 
 bench: setup
-	$(BIN)/python benchmarks/genres_bench.py
+	$(BIN)/python -m benchmarks.genres_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:

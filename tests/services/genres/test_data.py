@@ -22,7 +22,8 @@ def test_the_original_contract_files_parse() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"movie_id,synopsis,genres\n1,a,Drama\n1,b,Drama\n", "duplicate movie_id '1' on rows 1 and 2"),
+        (b"movie_id,synopsis,genres\n1,a,Drama\n1,b,Drama\n",
+         "duplicate movie_id '1' on rows 1 and 2"),
         (b"movie_id,synopsis,genres\n1,a,Drama\n2,  ,Drama\n", "empty synopsis on row 2 (line 3)"),
         (b"movie_id,synopsis,genres\n1,a,\n", "no genres on row 1"),
         (b"movie_id,year,synopsis,genres\n1,soon,a,Drama\n", "year 'soon' on row 1"),
@@ -49,7 +50,7 @@ def test_genres_accept_spaces_or_pipes_and_drop_repeats() -> None:
 
 
 def test_holdout_split_is_stable_and_disjoint() -> None:
-    movies = read_movies("movie_id,synopsis\n".encode() + "".join(
+    movies = read_movies(b"movie_id,synopsis\n" + "".join(
         f"{i},s\n" for i in range(200)).encode(), with_genres=False)
     train, held = holdout_split(movies)
     assert set(train).isdisjoint(held)
