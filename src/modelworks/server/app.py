@@ -51,10 +51,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     stop_polling = threading.Event()
 
     def refresh_all() -> None:
-        for name, model in live.items():
+        for model in live.values():
             model.refresh()
-            if model.version is not None:
-                metrics.model_version.labels(name).set(model.version)
 
     def poll() -> None:
         while not stop_polling.wait(settings.live_poll_seconds):
@@ -117,6 +115,9 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     def prometheus() -> Response:
+        for name, model in live.items():  # read at scrape time, so a swap shows at once
+            if model.version is not None:
+                metrics.model_version.labels(name).set(model.version)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.get("/models", tags=["models"], summary="Every service's versions and live model")
