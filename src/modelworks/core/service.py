@@ -7,7 +7,7 @@ The core finds it through the ``modelworks.services`` entry-point group and neve
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -73,7 +73,6 @@ class ServiceContext:
     live: LiveModel[Any]
     predictions: PredictionSink
     train: Callable[[TrainingData, Progress], TrainResult]
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 ModelT = TypeVar("ModelT", bound=Model)

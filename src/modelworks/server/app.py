@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelworks.core.errors import ModelworksError
+from modelworks.core.errors import ModelworksError, NotFound
 from modelworks.core.live import LiveModel
 from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
@@ -139,8 +139,6 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
 
 def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
-    from modelworks.core.errors import NotFound
-
     if service not in live:
         raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")
     return live[service]
