@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	$(BIN)/modelworks data prepare
 	$(BIN)/modelworks train genres --if-missing
+	$(BIN)/modelworks train movies --if-missing
 	$(BIN)/modelworks serve
 
 test: setup lint types unit
@@ -34,6 +35,7 @@ unit:
 
 bench: setup
 	$(BIN)/python -m benchmarks.genres_bench
+	$(BIN)/python -m benchmarks.movies_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:

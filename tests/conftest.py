@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,13 @@ import pytest
 from sqlalchemy import text
 
 from modelworks.core.encoders.minilm import MiniLMAssets, ensure_minilm_assets
+from modelworks.core.progress import no_progress
+from modelworks.core.registry import Registry
 from modelworks.core.settings import AuthMode, Settings
+from modelworks.core.training import train_and_register
 from modelworks.server.db import make_engine
+from modelworks.services.movies import MoviesService
+from modelworks.services.movies.data import prepare_default_data
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -86,7 +92,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as connection:
-        for table in ("predictions", "api_keys", "alembic_version"):
+        for table in ("feedback", "predictions", "api_keys", "alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     yield POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def movielens_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MovieLens 100k as `modelworks data prepare movies` leaves it (from the recbole wheel)."""
+    return prepare_default_data(tmp_path_factory.mktemp("movies-data"))
+
+
+@pytest.fixture(scope="session")
+def movies_registry(tmp_path_factory: pytest.TempPathFactory, movielens_dir: Path) -> Path:
+    """A registry holding one movies model trained on all of ml-100k, promoted by its gate."""
+    root = tmp_path_factory.mktemp("movies-registry")
+    service = MoviesService()
+    result = train_and_register(service, Registry(root), service.read_training_data(movielens_dir),
+                                no_progress)
+    assert result.promoted, result.reason
+    return root
+
+
+def copy_registry(source: Path, home: Path) -> None:
+    """Give ``home`` its own copy of a registry (tests may promote and train in it)."""
+    shutil.copytree(source, home / "registry", dirs_exist_ok=True)

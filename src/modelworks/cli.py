@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,9 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from modelworks.core.errors import DataError, ModelworksError
+from modelworks.core.errors import ModelworksError
 from modelworks.core.plugins import installed_service_names, load_services
+from modelworks.core.progress import Progress as ProgressSink
 from modelworks.core.registry import Registry
+from modelworks.core.service import Comparable
 from modelworks.core.settings import AuthMode, Settings
 
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
@@ -86,7 +90,8 @@ def data_prepare(
 @app.command()
 def train(
     service: ServiceArg,
-    data: Annotated[Path | None, typer.Option(help="Training data (default: prepared data)")]
+    data: Annotated[Path | None, typer.Option(
+        help="Training data: a file or folder in the service's format (default: prepared data)")]
     = None,
     if_missing: Annotated[bool, typer.Option(help="Only train when no version is live")] = False,
 ) -> None:
@@ -101,15 +106,8 @@ def train(
     try:
         svc = load_services(settings, [service])[service]
         path = data if data is not None else svc.prepare_data(settings)
-        training_data = svc.read_training_data(_read(path))
-        with Progress(TextColumn("{task.description:<34}"), BarColumn(),
-                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                      console=console) as bar:
-            task = bar.add_task("starting", total=1.0)
-
-            def report(step: str, fraction: float) -> None:
-                bar.update(task, description=step, completed=fraction)
-
+        training_data = svc.read_training_data(path)
+        with _progress_bar() as report:
             result = train_and_register(svc, Registry(settings.registry_dir), training_data,
                                         report)
     except ModelworksError as exc:
@@ -120,21 +118,59 @@ def train(
 @app.command()
 def evaluate(
     service: ServiceArg,
-    data: Annotated[Path, typer.Option(help="Labelled data in the service's training format")],
+    data: Annotated[Path | None, typer.Option(
+        help="Labelled data in the service's training format (default: prepared data)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table")] = False,
 ) -> None:
-    """Print the live model's metrics on labelled data as JSON."""
+    """Measure a service's model.
+
+    Services with baselines fit our model and every baseline on one split of the data and print
+    their held-out metrics side by side; the others report the live model's metrics on the data.
+    """
     settings = Settings()
-    registry = Registry(settings.registry_dir)
     try:
         svc = load_services(settings, [service])[service]
+        path = data if data is not None else svc.prepare_data(settings)
+        labelled = svc.read_training_data(path)
+        if isinstance(svc, Comparable):
+            with _progress_bar() as report:
+                table = svc.compare(labelled, report)
+            if as_json:
+                _print_json({"service": service, "models": table})
+            else:
+                _print_table(service, table)
+            return
+        registry = Registry(settings.registry_dir)
         version = registry.live_version(service)
         if version is None:
             raise _fail(f"{service} has no live model; train one with `modelworks train {service}`")
         model = svc.load_model(registry.verified_folder(service, version))
-        metrics = svc.evaluate(model, svc.read_training_data(_read(data)))
+        metrics = svc.evaluate(model, labelled)
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
     _print_json({"service": service, "version": version, "metrics": metrics})
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressSink]:
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def report(step: str, fraction: float) -> None:
+            bar.update(task, description=step, completed=fraction)
+
+        yield report
+
+
+def _print_table(service: str, results: dict[str, dict[str, float]]) -> None:
+    metric_names = list(dict.fromkeys(name for metrics in results.values() for name in metrics))
+    table = Table("model", *metric_names, title=f"{service}: held-out metrics, one split")
+    for model_name, metrics in results.items():
+        table.add_row(model_name, *(f"{metrics[m]:g}" if m in metrics else "" for m in
+                                    metric_names))
+    Console().print(table)
 
 
 @models_app.command("list")
@@ -199,13 +235,6 @@ def services_list() -> None:
     """List installed services."""
     for name in installed_service_names():
         typer.echo(name)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def upload(raw: bytes) -> dict[str, tuple[str, bytes, str]]:
 def client(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets
            ) -> Iterator[TestClient]:
     settings = make_settings(tmp_path_factory.mktemp("home"), minilm_assets,
-                             max_upload_bytes=200_000)
+                             max_upload_bytes=200_000, services=["genres"])
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

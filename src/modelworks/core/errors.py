@@ -12,6 +12,7 @@ class ModelworksError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.headers: dict[str, str] = {}
 
 
 class DataError(ModelworksError):

@@ -46,3 +46,41 @@ def recall_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) 
     wanted = truth.sum(axis=1)
     mask = wanted > 0
     return float(np.mean(found[mask] / wanted[mask])) if mask.any() else 1.0
+
+
+def ndcg_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) -> float:
+    """Mean binary-relevance NDCG@k over rows with at least one relevant item.
+
+    DCG sums ``1 / log2(rank + 1)`` over relevant items in the top k; the ideal DCG puts
+    ``min(#relevant, k)`` relevant items first.
+    """
+    order = top_k_indices(scores, k)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    gains = np.take_along_axis(truth, order, axis=1).astype(np.float64)
+    dcg = gains @ discounts[: order.shape[1]]
+    n_relevant = truth.sum(axis=1)
+    ideal = np.concatenate([[0.0], np.cumsum(discounts)])[np.minimum(n_relevant, k)]
+    mask = n_relevant > 0
+    if not mask.any():
+        raise ValueError("NDCG@k needs at least one row with a relevant item")
+    return float(np.mean(dcg[mask] / ideal[mask]))
+
+
+def precision_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int) -> float:
+    """Mean share of the top k that is relevant, over rows with at least one relevant item."""
+    order = top_k_indices(scores, k)
+    hits = np.take_along_axis(truth, order, axis=1).sum(axis=1)
+    mask = truth.sum(axis=1) > 0
+    if not mask.any():
+        raise ValueError("precision@k needs at least one row with a relevant item")
+    return float(np.mean(hits[mask] / k))
+
+
+def catalogue_coverage(scores: NDArray[np.floating], k: int) -> float:
+    """Share of all items that appear in at least one row's top k."""
+    return len(np.unique(top_k_indices(scores, k))) / int(scores.shape[1])
+
+
+def top_k_indices(scores: NDArray[np.floating], k: int) -> NDArray[np.intp]:
+    """Column indices of each row's k highest scores, best first (ties: lower index first)."""
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k]

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from modelworks.core.errors import DataError
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from sqlalchemy import Engine
 
     from modelworks.core.live import LiveModel
     from modelworks.core.progress import Progress
@@ -72,10 +75,23 @@ class ServiceContext:
     settings: Settings
     live: LiveModel[Any]
     predictions: PredictionSink
+    engine: Engine
     train: Callable[[TrainingData, Progress], TrainResult]
 
 
 ModelT = TypeVar("ModelT", bound=Model)
+
+
+def source_bytes(source: bytes | Path) -> bytes:
+    """The bytes of training data given as an upload or as a local file."""
+    if isinstance(source, bytes):
+        return source
+    try:
+        return source.read_bytes()
+    except IsADirectoryError as exc:
+        raise DataError(f"{source} is a folder; this service trains on one file") from exc
+    except OSError as exc:
+        raise DataError(f"cannot read {source}: {exc.strerror}") from exc
 
 
 class Service(Protocol):
@@ -96,8 +112,8 @@ class Service(Protocol):
     def prepare_data(self, settings: Settings) -> Path:
         """Fetch or generate the default training data offline, cache it and return its path."""
 
-    def read_training_data(self, source: bytes) -> TrainingData:
-        """Validate raw training data; raise ``DataError`` naming the first problem found."""
+    def read_training_data(self, source: bytes | Path) -> TrainingData:
+        """Validate training data (an upload's bytes or a local path); raise ``DataError``."""
 
     def split(self, data: TrainingData) -> tuple[TrainingData, TrainingData]:
         """A deterministic (train, held-out) split used to measure a candidate."""
@@ -116,3 +132,11 @@ class Service(Protocol):
 
     def warm_up(self, model: Any) -> None:
         """Run one real prediction so the first client call is not the slow one."""
+
+
+@runtime_checkable
+class Comparable(Protocol):
+    """A service that can measure its model against baselines on one split in one run."""
+
+    def compare(self, data: TrainingData, progress: Progress) -> dict[str, Metrics]:
+        """Fit our model and every baseline on the training split; metrics on the held-out one."""

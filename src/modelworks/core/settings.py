@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,29 @@ class Settings(BaseSettings):
         default=500, gt=0, description="Largest number of prediction records written at once."
     )
     log_level: str = Field(default="INFO", description="Logging level of the JSON logs.")
+    token_ttl_seconds: int = Field(
+        default=3600, gt=0, le=86400 * 7,
+        description="Lifetime of a bearer token issued by `POST /api/authenticate`.",
+    )
+    token_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC secret that signs bearer tokens; default: a random secret created "
+                    "once in home (`token.secret`, owner-only), shared by every worker.",
+    )
+    auth_max_failures: int = Field(
+        default=5, gt=0,
+        description="Failed `POST /api/authenticate` calls one client may make per window "
+                    "before it is refused with 429.",
+    )
+    auth_failure_window_seconds: float = Field(
+        default=60.0, gt=0,
+        description="Length of the window in which failed authentications are counted.",
+    )
+    gate_tolerance: float = Field(
+        default=0.01, ge=0,
+        description="How far below the live model's held-out primary metric a new version may "
+                    "score and still be promoted, for services that compare with the live model.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -72,6 +95,11 @@ class Settings(BaseSettings):
     def assets_dir(self) -> Path:
         """Where derived assets (encoders built from packaged weights) are cached."""
         return self.home / "assets"
+
+    @property
+    def token_secret_file(self) -> Path:
+        """The generated token-signing secret, when ``token_secret`` is not set."""
+        return self.home / "token.secret"
 
     @property
     def admin_key_file(self) -> Path:

@@ -24,10 +24,12 @@ from modelworks.core.service import Service, ServiceContext
 from modelworks.core.settings import AuthMode, Settings
 from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
+from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
 from modelworks.server.metrics import ServerMetrics
 from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
+from modelworks.server.tokens import FailureLimiter, TokenIssuer
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     app = FastAPI(title="modelworks", version="0.1.0", lifespan=lifespan)
     app.state.keys = None
+    app.state.tokens = TokenIssuer.from_settings(settings)
     app.state.settings = settings
     app.state.live = live
     app.state.registry = registry
@@ -93,10 +96,12 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     app.add_middleware(RequestMiddleware, metrics=metrics,
                        max_upload_bytes=settings.max_upload_bytes)
     _install_error_handlers(app)
+    app.include_router(build_auth_router(app.state.tokens, FailureLimiter(
+        settings.auth_max_failures, settings.auth_failure_window_seconds)))
 
     for name, service in services.items():
         context = ServiceContext(
-            settings=settings, live=live[name], predictions=predictions,
+            settings=settings, live=live[name], predictions=predictions, engine=engine,
             train=partial(train_and_register, service, registry))
         app.include_router(service.router(context))
 
@@ -164,7 +169,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             body["field"] = exc.field
         if exc.status_code >= 500:
             log.error("request failed", extra={"error": exc.message})
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

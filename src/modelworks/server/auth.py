@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from modelworks.core.errors import ModelworksError
 from modelworks.server.db import ApiKey
+from modelworks.server.tokens import TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -123,7 +124,7 @@ class KeyStore:
 
 
 def presented_key(request: Request) -> str | None:
-    """The key from ``X-API-Key`` or ``Authorization: Bearer``."""
+    """The credential from ``X-API-Key`` or ``Authorization: Bearer`` (a key or a token)."""
     if key := request.headers.get("x-api-key"):
         return key.strip()
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -133,7 +134,11 @@ def presented_key(request: Request) -> str | None:
 
 
 def require(scope: Scope) -> Callable[[Request], Principal]:
-    """A dependency that admits callers holding ``scope`` (everyone when auth is off)."""
+    """A dependency that admits callers holding ``scope`` (everyone when auth is off).
+
+    The credential is an API key or a bearer token from ``POST /api/authenticate``; a token
+    carries the scopes of the key it was issued for.
+    """
 
     def dependency(request: Request) -> Principal:
         keys: KeyStore | None = request.app.state.keys
@@ -141,9 +146,13 @@ def require(scope: Scope) -> Callable[[Request], Principal]:
             return ANONYMOUS
         presented = presented_key(request)
         if presented is None:
-            raise Unauthorized("an API key is required: send `X-API-Key: <key>` or "
-                               "`Authorization: Bearer <key>`")
-        principal = keys.verify(presented)
+            raise Unauthorized("an API key or token is required: send `X-API-Key: <key>` or "
+                               "`Authorization: Bearer <key or token>`")
+        if looks_like_token(presented):
+            tokens: TokenIssuer = request.app.state.tokens
+            principal: Principal | None = tokens.verify(presented)
+        else:
+            principal = keys.verify(presented)
         if principal is None:
             raise Unauthorized("the API key is not valid")
         if not principal.allows(scope):

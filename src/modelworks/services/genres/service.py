@@ -9,7 +9,7 @@ import numpy as np
 
 from modelworks.core.encoders.minilm import StaticEmbedder, ensure_minilm_assets
 from modelworks.core.evaluation import mean_average_precision_at_k, recall_at_k
-from modelworks.core.service import GateDecision, Metrics, TrainingData
+from modelworks.core.service import GateDecision, Metrics, TrainingData, source_bytes
 from modelworks.services.genres.data import (
     TOP_K,
     Movies,
@@ -52,10 +52,11 @@ class GenresService:
         ensure_minilm_assets(settings.assets_dir)
         return prepare_default_data(settings.data_dir)
 
-    def read_training_data(self, source: bytes) -> TrainingData:
-        """Validate a training CSV upload."""
-        movies = read_training_movies(source)
-        return TrainingData(movies, len(movies), content_sha256(source))
+    def read_training_data(self, source: bytes | Path) -> TrainingData:
+        """Validate a training CSV (an upload or a local file)."""
+        raw = source_bytes(source)
+        movies = read_training_movies(raw)
+        return TrainingData(movies, len(movies), content_sha256(raw))
 
     def split(self, data: TrainingData) -> tuple[TrainingData, TrainingData]:
         """Hash split of movie ids: about 80% train, 20% held out."""

@@ -1,0 +1,89 @@
+"""Movies: the cold-start table (ours and three baselines, one run) and /api/recommend latency.
+
+Run with ``make bench`` (or ``python -m benchmarks.movies_bench``). Latency is measured against a
+real uvicorn server, one client with a kept-alive connection, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from modelworks.core.progress import no_progress
+from modelworks.core.registry import Registry
+from modelworks.core.settings import Settings
+from modelworks.core.training import train_and_register
+from modelworks.services.movies import MoviesService
+
+REQUESTS = 2000
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="movies-bench-"))
+    settings = Settings(home=home)
+    service = MoviesService()
+    data = service.read_training_data(service.prepare_data(settings))
+    started = time.perf_counter()
+    table = service.compare(data, no_progress)
+    print(f"cold-start protocol, 20% of users held out (seed 42), one run "
+          f"({time.perf_counter() - started:.1f} s):")
+    for name, metrics in table.items():
+        print(f"  {name:42s} " + "  ".join(f"{k}={v:g}" for k, v in metrics.items()))
+    started = time.perf_counter()
+    result = train_and_register(service, Registry(settings.registry_dir), data, no_progress)
+    print(f"train (holdout fit + refit on all users): {time.perf_counter() - started:.1f} s, "
+          f"version {result.version}, promoted={result.promoted}")
+    latency(home)
+
+
+def latency(home: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "modelworks", "serve", "--port", str(port),
+                               "--services", "movies"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        key = (home / "admin.key").read_text().strip()
+        with httpx.Client(base_url=url) as client:
+            token = client.post("/api/authenticate", json={"key": key}).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            profiles = [{"age": 18 + i % 50, "gender": "MFO"[i % 3],
+                         "occupation": ["student", "engineer", "retired", "artist"][i % 4]}
+                        for i in range(REQUESTS)]
+            for body in profiles[:200]:
+                client.post("/api/recommend", json=body, headers=headers)
+            times = []
+            for body in profiles:
+                started = time.perf_counter()
+                response = client.post("/api/recommend", json=body, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        times.sort()
+        p99 = times[int(len(times) * 0.99) - 1]
+        print(f"/api/recommend, one client, {REQUESTS} requests: median "
+              f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms (target < 10 ms)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

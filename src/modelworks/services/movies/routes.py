@@ -1,0 +1,103 @@
+"""HTTP contract of the movies service: recommend from demographics, collect ratings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from modelworks.core.errors import DataError
+from modelworks.server.auth import PredictKey
+from modelworks.server.bodies import parse_json_body
+from modelworks.server.db import Feedback, Prediction
+from modelworks.services.movies.schemas import (
+    FEEDBACK_EXPECTED,
+    RECOMMEND_EXPECTED,
+    FeedbackRequest,
+    RecommendRequest,
+)
+
+if TYPE_CHECKING:
+    from modelworks.core.service import ServiceContext
+    from modelworks.services.movies.model import DemographicRecommender
+    from modelworks.services.movies.service import MoviesService
+
+
+def _json_body(model: type[Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
+    """Routes bound to one server's live model, prediction log and database."""
+    router = APIRouter(prefix="/api", tags=["movies"])
+    # A recommendation served by another worker may still wait in its log queue.
+    log_delay = context.settings.log_flush_seconds + 0.3
+
+    @router.post("/recommend", summary="Movies for an age, gender and occupation",
+                 openapi_extra=_json_body(RecommendRequest))
+    async def recommend(
+        request: Request,
+        key: PredictKey,
+        include_scores: Annotated[bool, Query(description="Add each title's probability "
+                                                          "of being rated 4 or more")] = False,
+    ) -> Response:
+        body = parse_json_body(RecommendRequest, await request.body(), RECOMMEND_EXPECTED)
+        loaded = context.live.current()
+        model: DemographicRecommender = loaded.model
+        started = time.perf_counter()
+        picked = model.recommend(body.age, body.gender, body.occupation, body.max_recs)
+        latency_ms = (time.perf_counter() - started) * 1000
+        recommendation_id = str(uuid.uuid4())
+        titles = [title for title, _ in picked]
+        payload: dict[str, Any] = {"recommendations": titles, "id": recommendation_id}
+        if include_scores:
+            payload["scores"] = {title: round(score, 4) for title, score in picked}
+        context.predictions.record(
+            service=service.name, model_version=loaded.version, request_id=recommendation_id,
+            inputs=[body.model_dump()], outputs=[titles], latency_ms=latency_ms)
+        return Response(orjson.dumps(payload), media_type="application/json",
+                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+
+    @router.post("/recommend/feedback", summary="Rate a movie of an earlier recommendation",
+                 openapi_extra=_json_body(FeedbackRequest))
+    async def feedback(request: Request, key: PredictKey) -> dict[str, Any]:
+        body = parse_json_body(FeedbackRequest, await request.body(), FEEDBACK_EXPECTED)
+        model: DemographicRecommender = context.live.current().model
+        if not model.knows(body.movie):
+            raise DataError(f"unknown movie {body.movie!r}: send a title exactly as the "
+                            "recommendation spelled it", field="movie")
+        request_id = str(body.id)
+        known = await run_in_threadpool(_was_served, context.engine, service.name, request_id)
+        if not known:
+            await asyncio.sleep(log_delay)
+            known = await run_in_threadpool(_was_served, context.engine, service.name,
+                                            request_id)
+        if not known:
+            raise DataError(f"unknown recommendation id {request_id}", field="id")
+        await run_in_threadpool(_store, context.engine, service.name, request_id, body.movie,
+                                body.score, key.key_id)
+        return {"status": "recorded", "id": request_id, "movie": body.movie, "score": body.score}
+
+    return router
+
+
+def _was_served(engine: Engine, service: str, request_id: str) -> bool:
+    with Session(engine) as session:
+        found = session.scalar(select(Prediction.id).where(
+            Prediction.request_id == request_id, Prediction.service == service).limit(1))
+    return found is not None
+
+
+def _store(engine: Engine, service: str, request_id: str, movie: str, score: int,
+           key_id: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(Feedback(service=service, request_id=request_id, item=movie, score=score,
+                             key_id=key_id[:16]))

@@ -1,0 +1,46 @@
+"""Request bodies of the movies contract and the words their 400 messages use."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from modelworks.services.movies.data import GENDERS, MAX_AGE, MIN_AGE, OCCUPATIONS
+
+MAX_RECS = 100
+Occupation = Literal[OCCUPATIONS]  # type: ignore[valid-type]
+
+RECOMMEND_EXPECTED = {
+    "age": f"an integer from {MIN_AGE} to {MAX_AGE}",
+    "gender": f"one of {', '.join(GENDERS)}",
+    "occupation": f"one of {', '.join(OCCUPATIONS)}",
+    "max_recs": f"an integer from 1 to {MAX_RECS}",
+}
+FEEDBACK_EXPECTED = {
+    "id": "the id of a recommendation this service returned (a UUID)",
+    "movie": "a movie title exactly as recommended",
+    "score": "an integer from 1 to 5",
+}
+
+
+class RecommendRequest(BaseModel):
+    """Who to recommend for: nothing but demographics."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    age: int = Field(ge=MIN_AGE, le=MAX_AGE, description="Age in years")
+    gender: Literal["M", "F", "O"] = Field(description="M, F or O (other)")
+    occupation: Occupation = Field(description="One of the 21 MovieLens occupations")
+    max_recs: int = Field(default=10, ge=1, le=MAX_RECS, description="How many titles")
+
+
+class FeedbackRequest(BaseModel):
+    """A rating of one movie of an earlier recommendation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID = Field(description="The `id` of the recommendation response")
+    movie: str = Field(min_length=1, max_length=500, description="The movie's title")
+    score: int = Field(ge=1, le=5, strict=True, description="Rating from 1 to 5")

@@ -1,0 +1,130 @@
+"""The movies service: glue between its data, its model and the core's protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelworks.core.service import GateDecision, Metrics, TrainingData
+from modelworks.services.movies.baselines import (
+    GlobalPopularity,
+    MeanRating,
+    Recommender,
+    SegmentPopularity,
+)
+from modelworks.services.movies.data import (
+    MovieLens,
+    holdout_users,
+    prepare_default_data,
+    read_movielens,
+)
+from modelworks.services.movies.evaluation import K, cold_start_metrics
+from modelworks.services.movies.model import DemographicRecommender
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from modelworks.core.progress import Progress
+    from modelworks.core.service import ServiceContext
+    from modelworks.core.settings import Settings
+
+PRIMARY = f"ndcg@{K}"
+
+
+class MoviesService:
+    """Recommends movies from age, gender and occupation; contract ``POST /api/recommend``."""
+
+    name = "movies"
+    primary_metric = PRIMARY
+
+    def __init__(self, **model_params: Any) -> None:
+        self.model_params = model_params
+        self.gate_tolerance = 0.01
+
+    def configure(self, settings: Settings) -> None:
+        """Take the gate's tolerance from the settings."""
+        self.gate_tolerance = settings.gate_tolerance
+
+    def router(self, context: ServiceContext) -> APIRouter:
+        """The HTTP contract."""
+        from modelworks.services.movies.routes import build_router
+
+        return build_router(self, context)
+
+    def prepare_data(self, settings: Settings) -> Path:
+        """MovieLens 100k from the recbole wheel, cached in home."""
+        return prepare_default_data(settings.data_dir)
+
+    def read_training_data(self, source: bytes | Path) -> TrainingData:
+        """A MovieLens folder (either layout), or a zip archive of one."""
+        data, digest = read_movielens(source)
+        return TrainingData(data, len(data.rating_value), digest)
+
+    def split(self, data: TrainingData) -> tuple[TrainingData, TrainingData]:
+        """Cold start: 20% of users (seeded shuffle) are held out with all their ratings."""
+        movielens: MovieLens = data.rows
+        train, held = holdout_users(movielens.n_users)
+        parts = [movielens.subset_users(index) for index in (train, held)]
+        return tuple(TrainingData(p, len(p.rating_value), data.sha256)  # type: ignore[return-value]
+                     for p in parts)
+
+    def fit(self, data: TrainingData, progress: Progress) -> DemographicRecommender:
+        """Fit the demographic recommender."""
+        return DemographicRecommender(**self.model_params).fit(data.rows, progress)
+
+    def evaluate(self, model: Any, data: TrainingData) -> Metrics:
+        """Cold-start metrics, and those of the model's own training popularity on the same users.
+
+        The popularity figure lets the gate judge a first model, which has no live one to beat.
+        """
+        recommender: DemographicRecommender = model
+        metrics = cold_start_metrics(recommender, data.rows)
+        popularity = GlobalPopularity()
+        popularity.likes_ = recommender.popularity_.astype("float64")
+        metrics[f"popularity_{PRIMARY}"] = cold_start_metrics(popularity, data.rows)[PRIMARY]
+        return metrics
+
+    def gate(self, candidate: Metrics, live: Metrics | None) -> GateDecision:
+        """Promote unless held-out NDCG@10 falls more than the tolerance below the live model's.
+
+        With no live model, the candidate must beat global popularity on its held-out users.
+        """
+        ours = candidate[PRIMARY]
+        if live is None or PRIMARY not in live:
+            prior = candidate[f"popularity_{PRIMARY}"]
+            verdict = "beats" if ours > prior else "does not beat"
+            return GateDecision(ours > prior, f"{PRIMARY} {ours:.4f} {verdict} global popularity "
+                                              f"{prior:.4f} on the held-out users")
+        floor = live[PRIMARY] - self.gate_tolerance
+        if ours >= floor:
+            return GateDecision(True, f"{PRIMARY} {ours:.4f} is within {self.gate_tolerance:g} of "
+                                      f"the live model's {live[PRIMARY]:.4f} or better")
+        return GateDecision(False, f"{PRIMARY} {ours:.4f} is more than {self.gate_tolerance:g} "
+                                   f"below the live model's {live[PRIMARY]:.4f}; registered, "
+                                   "not promoted")
+
+    def compare(self, data: TrainingData, progress: Progress) -> dict[str, Metrics]:
+        """Our model and the three baselines, fitted on one split and measured on its holdout."""
+        train, held = self.split(data)
+        contenders: dict[str, Recommender] = {
+            "ours (demographic logistic)": DemographicRecommender(**self.model_params),
+            "global popularity": GlobalPopularity(),
+            "segment popularity (age group x gender)": SegmentPopularity(),
+            "mean rating (shrunk)": MeanRating(),
+        }
+        results: dict[str, Metrics] = {}
+        for done, (name, recommender) in enumerate(contenders.items()):
+            progress(f"fitting {name}", done / len(contenders))
+            recommender.fit(train.rows)
+            results[name] = cold_start_metrics(recommender, held.rows)
+        progress("done", 1.0)
+        return results
+
+    def load_model(self, folder: Path) -> DemographicRecommender:
+        """Load a registered version."""
+        return DemographicRecommender.load(folder)
+
+    def warm_up(self, model: Any) -> None:
+        """One real recommendation."""
+        recommender: DemographicRecommender = model
+        recommender.recommend(25, "F", "student", K)
