@@ -149,7 +149,9 @@ class FailureLimiter:
         with self._lock:
             self._recent(client, now).append(now)
             if len(self._failures) > 10_000:  # forget idle clients so memory stays bounded
-                for name in [c for c, times in self._failures.items() if not times]:
+                cutoff = now - self.window_seconds
+                for name in [c for c, times in self._failures.items()
+                             if not times or times[-1] <= cutoff]:
                     del self._failures[name]
 
     def _recent(self, client: str, now: float) -> deque[float]:
