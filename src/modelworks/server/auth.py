@@ -12,59 +12,24 @@ import hmac
 import logging
 import os
 import secrets
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from modelworks.core.errors import ModelworksError
 from modelworks.server.db import ApiKey
+from modelworks.server.principal import ANONYMOUS, Forbidden, Principal, Scope, Unauthorized
 from modelworks.server.tokens import TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
+__all__ = ["ANONYMOUS", "AdminKey", "Forbidden", "KeyStore", "PredictKey", "Principal", "Scope",
+           "TrainKey", "Unauthorized", "presented_key", "require"]
+
 log = logging.getLogger(__name__)
-
-
-class Scope(StrEnum):
-    """What a key may do; ``admin`` implies every other scope."""
-
-    PREDICT = "predict"
-    TRAIN = "train"
-    ADMIN = "admin"
-
-
-class Unauthorized(ModelworksError):
-    """No key, or a key that does not verify."""
-
-    status_code = 401
-
-
-class Forbidden(ModelworksError):
-    """A valid key without the scope the route needs."""
-
-    status_code = 403
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's id and name and its scopes."""
-
-    key_id: str
-    name: str
-    scopes: frozenset[Scope]
-
-    def allows(self, scope: Scope) -> bool:
-        """Whether this caller holds ``scope``."""
-        return scope in self.scopes or Scope.ADMIN in self.scopes
-
-
-ANONYMOUS = Principal("anonymous", "auth off", frozenset(Scope))
 
 
 def _digest(secret: str) -> str:

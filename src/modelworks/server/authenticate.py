@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
 
-from modelworks.core.errors import DataError
 from modelworks.server.auth import ANONYMOUS, KeyStore, Principal, Unauthorized
+from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
 
-_BODY_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["key"], "additionalProperties": False,
-    "properties": {"key": {"type": "string", "description": "An API key (`mw_...`)"}},
-}
+
+class AuthenticateRequest(BaseModel):
+    """The key to exchange; a missing key is a 401 like a wrong one, not a 400."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str = Field(default="", description="An API key (`mw_...`)")
 
 
 def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter:
@@ -25,15 +28,16 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
     @router.post(
         "/api/authenticate",
         summary="Exchange an API key for a bearer token",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": _BODY_SCHEMA}}}},
+        openapi_extra=openapi_json_body(AuthenticateRequest),
         responses={401: {"description": "missing or wrong key"},
                    429: {"description": "too many failures from this client"}},
     )
     async def authenticate(request: Request) -> dict[str, Any]:
         client = request.client.host if request.client else "unknown"
         limiter.check(client)
-        key = _presented(await request.body())
+        raw = await request.body()
+        key = parse_json_body(AuthenticateRequest, raw, {"key": "an API key (mw_...)"}
+                              ).key.strip() if raw.strip() else ""
         keys: KeyStore | None = request.app.state.keys
         principal: Principal | None
         if keys is None:  # auth off: any key is accepted, and tokens are never checked
@@ -48,22 +52,3 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
                 "token_type": "bearer", "scopes": sorted(s.value for s in principal.scopes)}
 
     return router
-
-
-def _presented(raw: bytes) -> str:
-    """The ``key`` field of a JSON object body ('' when absent); 400 for a body that is not one."""
-    if not raw.strip():
-        return ""
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise DataError(f"the body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise DataError("the body must be a JSON object: {\"key\": \"<api key>\"}")
-    unknown = sorted(set(body) - {"key"})
-    if unknown:
-        raise DataError(f"unknown field {unknown[0]!r}; the only field is 'key'", field=unknown[0])
-    key = body.get("key", "")
-    if not isinstance(key, str):
-        raise DataError("key must be a string", field="key")
-    return key.strip()

@@ -50,3 +50,9 @@ def _describe(error: Mapping[str, Any], expected: Mapping[str, str], fields: str
     got = got if len(got) <= 60 else got[:57] + "..."
     return f"{name}: {error.get('msg', 'invalid')} (got {got})" + (
         f"; expected {wanted}" if wanted else "")
+
+
+def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting ``model`` as the body of a route that parses it itself."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}

@@ -18,21 +18,15 @@ from typing import TYPE_CHECKING
 import jwt
 
 from modelworks.core.errors import ModelworksError
+from modelworks.server.principal import Principal, Scope, Unauthorized
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from modelworks.core.settings import Settings
-    from modelworks.server.auth import Principal
 
 _ALGORITHM = "HS256"
 _ISSUER = "modelworks"
-
-
-class TokenError(ModelworksError):
-    """A bearer token that is expired, forged or malformed."""
-
-    status_code = 401
 
 
 class TooManyFailures(ModelworksError):
@@ -78,21 +72,19 @@ class TokenIssuer:
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> Principal:
-        """The principal a valid token carries; ``TokenError`` (401) otherwise."""
-        from modelworks.server.auth import Principal, Scope
-
+        """The principal a valid token carries; ``Unauthorized`` (401) otherwise."""
         try:
             claims = jwt.decode(token, self._secret, algorithms=[_ALGORITHM], issuer=_ISSUER,
                                 options={"require": ["exp", "sub", "scopes"]})
         except jwt.ExpiredSignatureError as exc:
-            raise TokenError("the token has expired: get a new one from "
+            raise Unauthorized("the token has expired: get a new one from "
                              "POST /api/authenticate") from exc
         except jwt.InvalidTokenError as exc:
-            raise TokenError("the token is not valid") from exc
+            raise Unauthorized("the token is not valid") from exc
         try:
             scopes = frozenset(Scope(s) for s in claims["scopes"])
         except (TypeError, ValueError) as exc:
-            raise TokenError("the token is not valid") from exc
+            raise Unauthorized("the token is not valid") from exc
         return Principal(str(claims["sub"]), str(claims.get("name", "")), scopes)
 
 

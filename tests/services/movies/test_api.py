@@ -218,10 +218,10 @@ def test_repeated_failures_are_refused_with_429(tmp_path: Path, minilm_assets: M
         assert "too many failed" in refused.json()["error"]
 
 
-def test_the_gate_refuses_a_worse_model(settings: Settings, movielens_dir: Path,
+def test_the_gate_refuses_a_worse_model(movies_registry: Path, movielens_dir: Path,
                                         tmp_path: Path) -> None:
     registry = Registry(tmp_path / "registry")
-    copy_registry(settings.registry_dir.parent / "registry", tmp_path)
+    copy_registry(movies_registry, tmp_path)
     assert registry.live_version("movies") == 1
     service = MoviesService()
     few_users = write_grouplens(read_movielens(movielens_dir)[0], tmp_path / "small", users=40)

@@ -31,6 +31,13 @@ class GlobalPopularity:
         self.likes_ = data.liked().sum(axis=0).astype(np.float64)
         return self
 
+    @classmethod
+    def from_likes(cls, likes: NDArray[np.floating[Any]]) -> GlobalPopularity:
+        """A baseline from like counts already counted (a model's training popularity)."""
+        baseline = cls()
+        baseline.likes_ = np.asarray(likes, dtype=np.float64)
+        return baseline
+
     def scores(self, ages: Any, genders: list[str], occupations: list[str]
                ) -> NDArray[np.float64]:
         """The same counts for every profile."""

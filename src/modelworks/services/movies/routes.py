@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from modelworks.core.errors import DataError
 from modelworks.server.auth import PredictKey
-from modelworks.server.bodies import parse_json_body
+from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.db import Feedback, Prediction
 from modelworks.services.movies.schemas import (
     FEEDBACK_EXPECTED,
@@ -30,11 +30,6 @@ if TYPE_CHECKING:
     from modelworks.services.movies.service import MoviesService
 
 
-def _json_body(model: type[Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": model.model_json_schema()}}}}
-
-
 def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
     """Routes bound to one server's live model, prediction log and database."""
     router = APIRouter(prefix="/api", tags=["movies"])
@@ -42,7 +37,7 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
     log_delay = context.settings.log_flush_seconds + 0.3
 
     @router.post("/recommend", summary="Movies for an age, gender and occupation",
-                 openapi_extra=_json_body(RecommendRequest))
+                 openapi_extra=openapi_json_body(RecommendRequest))
     async def recommend(
         request: Request,
         key: PredictKey,
@@ -67,7 +62,7 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
                         headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
 
     @router.post("/recommend/feedback", summary="Rate a movie of an earlier recommendation",
-                 openapi_extra=_json_body(FeedbackRequest))
+                 openapi_extra=openapi_json_body(FeedbackRequest))
     async def feedback(request: Request, key: PredictKey) -> dict[str, Any]:
         body = parse_json_body(FeedbackRequest, await request.body(), FEEDBACK_EXPECTED)
         model: DemographicRecommender = context.live.current().model

@@ -63,10 +63,10 @@ class MoviesService:
     def split(self, data: TrainingData) -> tuple[TrainingData, TrainingData]:
         """Cold start: 20% of users (seeded shuffle) are held out with all their ratings."""
         movielens: MovieLens = data.rows
-        train, held = holdout_users(movielens.n_users)
-        parts = [movielens.subset_users(index) for index in (train, held)]
-        return tuple(TrainingData(p, len(p.rating_value), data.sha256)  # type: ignore[return-value]
-                     for p in parts)
+        train_users, held_users = holdout_users(movielens.n_users)
+        train, held = movielens.subset_users(train_users), movielens.subset_users(held_users)
+        return (TrainingData(train, len(train.rating_value), data.sha256),
+                TrainingData(held, len(held.rating_value), data.sha256))
 
     def fit(self, data: TrainingData, progress: Progress) -> DemographicRecommender:
         """Fit the demographic recommender."""
@@ -79,8 +79,7 @@ class MoviesService:
         """
         recommender: DemographicRecommender = model
         metrics = cold_start_metrics(recommender, data.rows)
-        popularity = GlobalPopularity()
-        popularity.likes_ = recommender.popularity_.astype("float64")
+        popularity = GlobalPopularity.from_likes(recommender.popularity_)
         metrics[f"popularity_{PRIMARY}"] = cold_start_metrics(popularity, data.rows)[PRIMARY]
         return metrics
 
