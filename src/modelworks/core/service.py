@@ -7,7 +7,7 @@ The core finds it through the ``modelworks.services`` entry-point group and neve
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
@@ -77,6 +77,9 @@ class ServiceContext:
     predictions: PredictionSink
     engine: Engine
     train: Callable[[TrainingData, Progress], TrainResult]
+    periodic: list[Callable[[], None]] = field(default_factory=list)
+    """Callables the server runs once at start and then every ``live_poll_seconds``, e.g. to
+    pick up what other workers wrote to the database. Append to it from ``router``."""
 
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -140,3 +143,12 @@ class Comparable(Protocol):
 
     def compare(self, data: TrainingData, progress: Progress) -> dict[str, Metrics]:
         """Fit our model and every baseline on the training split; metrics on the held-out one."""
+
+
+@runtime_checkable
+class Generated(Protocol):
+    """A service whose default data is generated, so its size and seed can be chosen."""
+
+    def generate_data(self, settings: Settings, *, users: int | None = None,
+                      seed: int | None = None, seed_users: Path | None = None) -> Path:
+        """(Re)generate the default data with these choices (defaults where ``None``)."""

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Server worker processes; each loads every live model and shares the "
+                    "registry and database with the others.",
+    )
     services: list[str] | None = Field(
         default=None, description="Services to enable (JSON list); default: all installed."
     )

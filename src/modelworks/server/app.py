@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelworks.core.errors import ModelworksError, NotFound
@@ -26,6 +27,7 @@ from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.logs import configure_logging
 from modelworks.server.metrics import ServerMetrics
 from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
@@ -50,11 +52,17 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                                 batch_size=settings.log_batch_size, counter=metrics.predictions)
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
+    periodic: list[Callable[[], None]] = []  # services append their own tasks
     stop_polling = threading.Event()
 
     def refresh_all() -> None:
         for model in live.values():
             model.refresh()
+        for task in periodic:
+            try:
+                task()
+            except Exception:  # a failing task must not stop the poller or the swaps
+                log.exception("periodic task failed")
 
     def poll() -> None:
         while not stop_polling.wait(settings.live_poll_seconds):
@@ -62,18 +70,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(engine)
-        if settings.auth is AuthMode.REQUIRED:
-            keys = KeyStore(engine)
-            app.state.keys = keys
-            first = keys.ensure_admin_key(settings.admin_key_file)
-            if first:
-                # Printed once to the terminal, never logged; also kept owner-only on disk.
-                print(f"\nmodelworks: created the first admin key (also in "
-                      f"{settings.admin_key_file}):\n  {first}\n", file=sys.stderr, flush=True)
-        else:
-            log.warning("AUTH IS OFF: every endpoint is open to anyone who can reach this "
-                        "server; use only on a trusted network")
+        app.state.keys = prepare_database(settings, engine)
         predictions.start()
         refresh_all()
         poller = threading.Thread(target=poll, name="live-model-poller", daemon=True)
@@ -102,7 +99,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
-            train=partial(train_and_register, service, registry))
+            train=partial(train_and_register, service, registry), periodic=periodic)
         app.include_router(service.router(context))
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
@@ -143,6 +140,33 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     return app
 
 
+def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
+    """Migrate the schema and, with auth on, create the first admin key if there is none.
+
+    Safe to repeat; ``serve --workers N`` runs it once before the workers start, so they never
+    race to create tables or the first key.
+    """
+    migrate(engine)
+    if settings.auth is not AuthMode.REQUIRED:
+        log.warning("AUTH IS OFF: every endpoint is open to anyone who can reach this "
+                    "server; use only on a trusted network")
+        return None
+    keys = KeyStore(engine)
+    first = keys.ensure_admin_key(settings.admin_key_file)
+    if first:
+        # Printed once to the terminal, never logged; also kept owner-only on disk.
+        print(f"\nmodelworks: created the first admin key (also in "
+              f"{settings.admin_key_file}):\n  {first}\n", file=sys.stderr, flush=True)
+    return keys
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for server worker processes: settings from ``MODELWORKS_*`` variables."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
 def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
     if service not in live:
         raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")
@@ -175,11 +199,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for error in exc.errors():
-            where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+            where = ".".join(str(p) for p in error.get("loc", ())
+                             if p not in ("body", "query", "path"))
             problems.append({"field": where, "message": error.get("msg", "invalid")})
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return JSONResponse({"error": f"invalid request: {summary}", "fields": problems},
-                            status_code=400)
+        return JSONResponse({"error": f"invalid request: {summary}",
+                             "field": problems[0]["field"] if problems else None,
+                             "fields": problems}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -12,9 +12,11 @@ import hmac
 import logging
 import os
 import secrets
+import time
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -23,13 +25,14 @@ from modelworks.server.principal import ANONYMOUS, Forbidden, Principal, Scope, 
 from modelworks.server.tokens import TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
     from pathlib import Path
 
 __all__ = ["ANONYMOUS", "AdminKey", "Forbidden", "KeyStore", "PredictKey", "Principal", "Scope",
            "TrainKey", "Unauthorized", "presented_key", "require"]
 
 log = logging.getLogger(__name__)
+_MAX_REMEMBERED = 10_000
 
 
 def _digest(secret: str) -> str:
@@ -37,10 +40,24 @@ def _digest(secret: str) -> str:
 
 
 class KeyStore:
-    """API keys in the database."""
+    """API keys in the database.
 
-    def __init__(self, engine: Engine) -> None:
+    A key verified in the last ``remember_seconds`` is accepted from memory (by the sha256 of
+    the whole presented key), so a busy client costs no database read per request; a revoked key
+    therefore keeps working for at most that long in a worker that has just seen it.
+    """
+
+    def __init__(self, engine: Engine, remember_seconds: float = 5.0) -> None:
         self.engine = engine
+        self.remember_seconds = remember_seconds
+        self._recent: dict[str, tuple[float, Principal]] = {}
+
+    def recent(self, presented: str) -> Principal | None:
+        """The principal of a key verified a moment ago, without touching the database."""
+        entry = self._recent.get(_digest(presented))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
 
     def create(self, scopes: Iterable[Scope], name: str = "") -> tuple[Principal, str]:
         """Store a new key; returns it and its plain text (which is not kept)."""
@@ -68,7 +85,12 @@ class KeyStore:
         matches = hmac.compare_digest(_digest(secret), expected)
         if row is None or not matches or row.revoked_at is not None:
             return None
-        return Principal(row.key_id, row.name, frozenset(Scope(s) for s in row.scopes.split(",")))
+        principal = Principal(row.key_id, row.name,
+                              frozenset(Scope(s) for s in row.scopes.split(",")))
+        if len(self._recent) > _MAX_REMEMBERED:
+            self._recent.clear()
+        self._recent[_digest(presented)] = (time.monotonic() + self.remember_seconds, principal)
+        return principal
 
     def count(self) -> int:
         """Number of keys that are not revoked."""
@@ -98,14 +120,14 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def require(scope: Scope) -> Callable[[Request], Principal]:
+def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits callers holding ``scope`` (everyone when auth is off).
 
     The credential is an API key or a bearer token from ``POST /api/authenticate``; a token
     carries the scopes of the key it was issued for.
     """
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
         keys: KeyStore | None = request.app.state.keys
         if keys is None:
             return ANONYMOUS
@@ -117,7 +139,7 @@ def require(scope: Scope) -> Callable[[Request], Principal]:
             tokens: TokenIssuer = request.app.state.tokens
             principal: Principal | None = tokens.verify(presented)
         else:
-            principal = keys.verify(presented)
+            principal = keys.recent(presented) or await run_in_threadpool(keys.verify, presented)
         if principal is None:
             raise Unauthorized("the API key is not valid")
         if not principal.allows(scope):

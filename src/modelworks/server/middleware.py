@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from typing import TYPE_CHECKING
 
 import orjson
@@ -43,9 +43,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        rid = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        rid = headers.get("x-request-id", "")[:64] or os.urandom(16).hex()
         token = current_request_id.set(rid)
-        route = _route_template(scope)
         started = time.perf_counter()
         status = 500
 
@@ -65,6 +64,7 @@ class RequestMiddleware:
                 await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
+            route = _route_template(scope)
             if route != "/metrics":
                 self.metrics.observe_request(scope["method"], route, status, elapsed)
             log.info("request", extra={"method": scope["method"], "path": scope["path"],
@@ -75,6 +75,9 @@ class RequestMiddleware:
 
 def _route_template(scope: Scope) -> str:
     """The matched route's path template, so metrics labels stay few (not one per user id)."""
+    matched = scope.get("route")  # set by the router once it has routed the request
+    if matched is not None and hasattr(matched, "path"):
+        return str(matched.path)
     app = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", []):

@@ -1,0 +1,38 @@
+"""Request body of ``POST /interests/users`` and the words its 400 messages use."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_TOP_K = 100
+MAX_USERS_PER_REQUEST = 1000
+MAX_CONSUMED = 10_000
+
+USERS_EXPECTED = {
+    "users": f"a list of 1 to {MAX_USERS_PER_REQUEST} objects with user_handle (UUID), name, "
+             f"type (B2B or B2C) and consumed (up to {MAX_CONSUMED} title ids)",
+}
+
+
+class UserActivity(BaseModel):
+    """One user and every title they consumed (replaces what was stored before)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_handle: UUID = Field(description="The user's handle")
+    name: str = Field(min_length=1, max_length=200, description="Display name")
+    type: Literal["B2B", "B2C"] = Field(description="Account type")
+    consumed: list[int] = Field(default_factory=list, max_length=MAX_CONSUMED,
+                                description="Ids of the titles the user consumed "
+                                            "(from the catalogue's titles.csv)")
+
+
+class UsersRequest(BaseModel):
+    """Users to add or update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    users: list[UserActivity] = Field(min_length=1, max_length=MAX_USERS_PER_REQUEST)
