@@ -27,14 +27,14 @@ from modelworks.core.tabular import read_csv
 from modelworks.services.interests.features import indicator_matrix
 from modelworks.services.interests.generator import (
     ACCOUNT_TYPES,
-    generated_with,
-    generator_record,
     INTERESTS_FILE,
     TITLES_FILE,
     USERS_FILE,
     GeneratorConfig,
     SeedUser,
     generate,
+    generated_with,
+    generator_record,
 )
 
 MIN_USERS = 50
