@@ -8,9 +8,7 @@ real uvicorn server with auth on, and a raw HTTP/1.1 client (``benchmarks.load``
 
 from __future__ import annotations
 
-import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from benchmarks.load import run_load
+from benchmarks.server import running_server
 from modelworks.core.progress import no_progress
 from modelworks.core.registry import Registry
 from modelworks.core.settings import Settings
@@ -73,22 +70,7 @@ def generator_scale() -> None:
 
 
 def serve_and_measure(home: Path, handles: list[str]) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-                               "--services", "interests"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+    with running_server(home, "interests") as port:
         headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
         paths = [f"/interests/{handle}?top_k=15" for handle in handles]
         run_load("127.0.0.1", port, paths[:500], connections=4, seconds=2, headers=headers)
@@ -103,9 +85,6 @@ def serve_and_measure(home: Path, handles: list[str]) -> None:
               f"process: {loaded.rate:.0f} requests/s (target >= 1000), median "
               f"{statistics.median(loaded.latencies_ms):.2f} ms, p99 "
               f"{loaded.percentile(0.99):.2f} ms, errors {loaded.errors}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,7 @@ real uvicorn server, one client with a kept-alive connection, after a warm-up.
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,13 +14,15 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.server import running_server
 from modelworks.core.progress import no_progress
 from modelworks.core.registry import Registry
 from modelworks.core.settings import Settings
+from modelworks.core.splits import holdout_users
 from modelworks.core.training import train_and_register
 from modelworks.services.movies import MoviesService
 from modelworks.services.movies.baselines import GlobalPopularity, Recommender, SegmentPopularity
-from modelworks.services.movies.data import MovieLens, holdout_users
+from modelworks.services.movies.data import MovieLens
 from modelworks.services.movies.evaluation import cold_start_metrics
 from modelworks.services.movies.model import DemographicRecommender
 
@@ -71,22 +69,8 @@ def across_splits(movielens: MovieLens) -> None:
 
 
 def latency(home: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-                               "--services", "movies"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+    with running_server(home, "movies") as port:
+        url = f"http://127.0.0.1:{port}"
         key = (home / "admin.key").read_text().strip()
         with httpx.Client(base_url=url) as client:
             token = client.post("/api/authenticate", json={"key": key}).json()["token"]
@@ -106,9 +90,6 @@ def latency(home: Path) -> None:
         p99 = times[int(len(times) * 0.99) - 1]
         print(f"/api/recommend, one client, {REQUESTS} requests: median "
               f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms (target < 10 ms)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

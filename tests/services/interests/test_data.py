@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from modelworks.core.errors import DataError
-from modelworks.services.interests.data import InterestsData, holdout_users, read_interests_data
+from modelworks.core.splits import holdout_users
+from modelworks.services.interests.data import InterestsData, read_interests_data
 
 
 def zipped(folder: Path) -> bytes:

@@ -9,8 +9,9 @@ import pytest
 
 from modelworks.core.progress import no_progress
 from modelworks.core.service import TrainingData
+from modelworks.core.splits import holdout_users
 from modelworks.services.interests import InterestsService
-from modelworks.services.interests.data import InterestsData, holdout_users
+from modelworks.services.interests.data import InterestsData
 from modelworks.services.interests.model import InterestModel
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from modelworks.core.errors import DataError
+from modelworks.core.splits import holdout_users
 from modelworks.services.movies.data import (
     GROUPLENS_GENRES,
     OCCUPATIONS,
     MovieLens,
-    holdout_users,
     read_movielens,
 )
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from modelworks.core.progress import no_progress
+from modelworks.core.splits import holdout_users
 from modelworks.services.movies import MoviesService
 from modelworks.services.movies.baselines import GlobalPopularity, SegmentPopularity
-from modelworks.services.movies.data import MovieLens, holdout_users, read_movielens
+from modelworks.services.movies.data import MovieLens, read_movielens
 from modelworks.services.movies.evaluation import cold_start_metrics
 from modelworks.services.movies.model import DemographicRecommender
 

@@ -91,14 +91,6 @@ class InterestsData:
                              self.consumed[rows], self.interests[rows])
 
 
-def holdout_users(n_users: int, fraction: float = 0.2, seed: int = 42
-                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """A seeded shuffle of user rows: ``(train, held_out)``, each sorted."""
-    order = np.random.default_rng(seed).permutation(n_users)
-    n_held = max(1, round(n_users * fraction))
-    return np.sort(order[n_held:]), np.sort(order[:n_held])
-
-
 def prepare_default_data(data_dir: Path, config: GeneratorConfig | None = None,
                          seed_users: list[SeedUser] | None = None) -> Path:
     """Generate the data set into ``data_dir/interests``.

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelworks.core.gate import gate_on_metric
 from modelworks.core.service import GateDecision, Metrics, TrainingData
+from modelworks.core.splits import holdout_users
 from modelworks.services.interests.baselines import OneVsRest, Popularity, Scorer
 from modelworks.services.interests.data import (
     InterestsData,
-    holdout_users,
     prepare_default_data,
     read_interests_data,
 )
@@ -89,19 +90,8 @@ class InterestsService:
 
         With no live model, the candidate must beat popularity on the held-out users.
         """
-        ours = candidate[PRIMARY]
-        if live is None or PRIMARY not in live:
-            prior = candidate[f"popularity_{PRIMARY}"]
-            verdict = "beats" if ours > prior else "does not beat"
-            return GateDecision(ours > prior, f"{PRIMARY} {ours:.4f} {verdict} popularity "
-                                              f"{prior:.4f} on the held-out users")
-        floor = live[PRIMARY] - self.gate_tolerance
-        if ours >= floor:
-            return GateDecision(True, f"{PRIMARY} {ours:.4f} is within {self.gate_tolerance:g} of "
-                                      f"the live model's {live[PRIMARY]:.4f} or better")
-        return GateDecision(False, f"{PRIMARY} {ours:.4f} is more than {self.gate_tolerance:g} "
-                                   f"below the live model's {live[PRIMARY]:.4f}; registered, "
-                                   "not promoted")
+        return gate_on_metric(PRIMARY, candidate, live, tolerance=self.gate_tolerance,
+                              baseline_key=f"popularity_{PRIMARY}", baseline_name="popularity")
 
     def compare(self, data: TrainingData, progress: Progress) -> dict[str, Metrics]:
         """Ours, popularity and one-vs-rest logistic: fitted on one split, held-out metrics."""

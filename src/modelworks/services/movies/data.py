@@ -97,14 +97,6 @@ class MovieLens:
         )
 
 
-def holdout_users(n_users: int, fraction: float = 0.2, seed: int = 42
-                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """A seeded shuffle of user positions: ``(train, held_out)``, each sorted."""
-    order = np.random.default_rng(seed).permutation(n_users)
-    n_held = max(1, round(n_users * fraction))
-    return np.sort(order[n_held:]), np.sort(order[:n_held])
-
-
 # -- reading ------------------------------------------------------------------------------------
 
 def read_movielens(source: bytes | Path) -> tuple[MovieLens, str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelworks.core.gate import gate_on_metric
 from modelworks.core.service import GateDecision, Metrics, TrainingData
+from modelworks.core.splits import holdout_users
 from modelworks.services.movies.baselines import (
     GlobalPopularity,
     MeanRating,
@@ -14,7 +16,6 @@ from modelworks.services.movies.baselines import (
 )
 from modelworks.services.movies.data import (
     MovieLens,
-    holdout_users,
     prepare_default_data,
     read_movielens,
 )
@@ -88,19 +89,9 @@ class MoviesService:
 
         With no live model, the candidate must beat global popularity on its held-out users.
         """
-        ours = candidate[PRIMARY]
-        if live is None or PRIMARY not in live:
-            prior = candidate[f"popularity_{PRIMARY}"]
-            verdict = "beats" if ours > prior else "does not beat"
-            return GateDecision(ours > prior, f"{PRIMARY} {ours:.4f} {verdict} global popularity "
-                                              f"{prior:.4f} on the held-out users")
-        floor = live[PRIMARY] - self.gate_tolerance
-        if ours >= floor:
-            return GateDecision(True, f"{PRIMARY} {ours:.4f} is within {self.gate_tolerance:g} of "
-                                      f"the live model's {live[PRIMARY]:.4f} or better")
-        return GateDecision(False, f"{PRIMARY} {ours:.4f} is more than {self.gate_tolerance:g} "
-                                   f"below the live model's {live[PRIMARY]:.4f}; registered, "
-                                   "not promoted")
+        return gate_on_metric(PRIMARY, candidate, live, tolerance=self.gate_tolerance,
+                              baseline_key=f"popularity_{PRIMARY}",
+                              baseline_name="global popularity")
 
     def compare(self, data: TrainingData, progress: Progress) -> dict[str, Metrics]:
         """Our model and the three baselines, fitted on one split and measured on its holdout."""
