@@ -31,7 +31,8 @@ LOAD_CONNECTIONS = 16
 
 
 def main() -> None:
-    generator_scale()
+    if "--skip-scale" not in sys.argv:
+        generator_scale()
     home = Path(tempfile.mkdtemp(prefix="interests-bench-"))
     settings = Settings(home=home)
     service = InterestsService()
@@ -70,21 +71,26 @@ def generator_scale() -> None:
 
 
 def serve_and_measure(home: Path, handles: list[str]) -> None:
-    with running_server(home, "interests") as port:
-        headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
-        paths = [f"/interests/{handle}?top_k=15" for handle in handles]
-        run_load("127.0.0.1", port, paths[:500], connections=4, seconds=2, headers=headers)
-        single = run_load("127.0.0.1", port, paths, connections=1, seconds=LOAD_SECONDS,
-                          headers=headers)
-        print(f"GET /interests/{{handle}}?top_k=15, one client, {single.requests} requests: "
-              f"median {statistics.median(single.latencies_ms):.2f} ms, "
-              f"p99 {single.percentile(0.99):.2f} ms (target < 5 ms), errors {single.errors}")
-        loaded = run_load("127.0.0.1", port, paths, connections=LOAD_CONNECTIONS,
-                          seconds=LOAD_SECONDS, headers=headers)
-        print(f"same, {LOAD_CONNECTIONS} connections for {LOAD_SECONDS:.0f} s, one server "
-              f"process: {loaded.rate:.0f} requests/s (target >= 1000), median "
-              f"{statistics.median(loaded.latencies_ms):.2f} ms, p99 "
-              f"{loaded.percentile(0.99):.2f} ms, errors {loaded.errors}")
+    paths = [f"/interests/{handle}?top_k=15" for handle in handles]
+    headers = {"X-API-Key": ""}
+    for workers in (1, 2):
+        with running_server(home, "interests", workers) as port:
+            headers["X-API-Key"] = (home / "admin.key").read_text().strip()
+            run_load("127.0.0.1", port, paths[:500], connections=4, seconds=2, headers=headers)
+            if workers == 1:
+                single = run_load("127.0.0.1", port, paths, connections=1,
+                                  seconds=LOAD_SECONDS, headers=headers)
+                print(f"GET /interests/{{handle}}?top_k=15, one client, {single.requests} "
+                      f"requests: median {statistics.median(single.latencies_ms):.2f} ms, "
+                      f"p99 {single.percentile(0.99):.2f} ms (target < 5 ms), "
+                      f"errors {single.errors}")
+            loaded = run_load("127.0.0.1", port, paths, connections=LOAD_CONNECTIONS,
+                              seconds=LOAD_SECONDS, headers=headers)
+            print(f"same, {LOAD_CONNECTIONS} connections for {LOAD_SECONDS:.0f} s, {workers} "
+                  f"worker(s), load generator on the same 2 cores: {loaded.rate:.0f} "
+                  f"requests/s (target >= 1000), median "
+                  f"{statistics.median(loaded.latencies_ms):.2f} ms, p99 "
+                  f"{loaded.percentile(0.99):.2f} ms, errors {loaded.errors}")
 
 
 if __name__ == "__main__":

@@ -15,14 +15,15 @@ import httpx
 
 
 @contextmanager
-def running_server(home: Path, services: str) -> Iterator[int]:
+def running_server(home: Path, services: str, workers: int = 1) -> Iterator[int]:
     """Serve ``services`` from ``home`` on a free port until the block ends; yields the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-                               "--services", services], env=env, stdout=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "modelworks", "serve", "--port", str(port),
+               "--services", services, "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120

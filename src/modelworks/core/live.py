@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ class LiveModel(Generic[M]):
             self._loaded = Loaded(wanted, model)
             self.last_error = None
             self._failed_version = None
+            # A loaded model is hundreds of thousands of long-lived objects (dicts of handles,
+            # lists of labels). Freezing them keeps the collector from walking them again and
+            # again, which otherwise shows up as multi-millisecond pauses in request latency.
+            gc.collect()
+            gc.freeze()
             log.info(
                 "live model swapped",
                 extra={"service": self.service.name, "version": wanted,

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, insert
 from modelworks.server.db import Prediction
 
 log = logging.getLogger(__name__)
-_STOP = object()
 
 
 class PredictionLog:
@@ -31,7 +30,8 @@ class PredictionLog:
         self.engine = engine
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._counter = counter
 
@@ -43,9 +43,10 @@ class PredictionLog:
     def stop(self) -> None:
         """Write everything queued, then stop the writer."""
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._stopping.set()
             self._thread.join()
             self._thread = None
+            self._stopping.clear()
 
     def record(self, *, service: str, model_version: int, request_id: str, inputs: list[Any],
                outputs: list[Any], latency_ms: float) -> None:
@@ -62,39 +63,23 @@ class PredictionLog:
             })
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[dict[str, Any]] = []
-            try:
-                first = self._queue.get(timeout=self.flush_seconds)
-            except queue.Empty:
-                continue
-            if first is _STOP:
-                stopping = True
-            else:
-                batch.append(first)  # type: ignore[arg-type]
-            while len(batch) < self.batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stopping = True
-                    continue
-                batch.append(item)  # type: ignore[arg-type]
+        # Wake on a timer, not per record: a waiting queue.get() would hand the GIL to this
+        # thread on every request and write tiny batches.
+        while True:
+            stopping = self._stopping.wait(self.flush_seconds)
+            batch = self._drain()
+            if batch:
+                self._write(batch)
             if stopping:
-                batch.extend(self._drain())
-            self._write(batch)
+                return
 
     def _drain(self) -> list[dict[str, Any]]:
         rest: list[dict[str, Any]] = []
         while True:
             try:
-                item = self._queue.get_nowait()
+                rest.append(self._queue.get_nowait())
             except queue.Empty:
                 return rest
-            if item is not _STOP:
-                rest.append(item)  # type: ignore[arg-type]
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         for start in range(0, len(batch), self.batch_size):
