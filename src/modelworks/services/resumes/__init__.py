@@ -1,0 +1,1 @@
+"""Resume -> job category (work in progress: the generated training data so far)."""
