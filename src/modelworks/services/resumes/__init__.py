@@ -1,1 +1,1 @@
-"""Resume -> job category (work in progress: the generated training data so far)."""
+"""Resume -> job category (work in progress: generated data and the models so far)."""

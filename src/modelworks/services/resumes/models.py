@@ -1,0 +1,231 @@
+"""Resume classifiers behind one small estimator interface.
+
+Adding a model is one class with ``fit``, ``predict_proba``, ``save`` and ``load``. Each keeps
+what it learned as arrays and a vocabulary, so a registered version is ``.npy`` + JSON and
+loading never unpickles. Three kinds ship:
+
+- ``naive-bayes`` (the baseline): word counts and multinomial Naive Bayes;
+- ``tfidf-logistic``: sublinear TF-IDF of words and word pairs, multinomial logistic regression;
+- ``minilm-logistic``: static MiniLM token embeddings averaged over the resume (long texts
+  cost no more than short ones), multinomial logistic regression.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, Self
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
+
+from modelworks.core.encoders.minilm import StaticEmbedder
+
+_META = "model.json"
+
+
+class ResumeClassifier(Protocol):
+    """What every resume model offers; ``kind`` names it in the registry and the dashboard."""
+
+    kind: ClassVar[str]
+    classes_: NDArray[np.int64]
+    """Label ids in the column order of ``predict_proba`` (set by ``fit``)."""
+
+    def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
+        """Learn from resumes and their label ids."""
+
+    def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
+        """Resumes x categories probabilities (rows sum to one)."""
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters."""
+
+    def save(self, folder: Path) -> None:
+        """Write arrays and JSON into ``folder``."""
+
+
+def _softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    return result
+
+
+def _write(folder: Path, meta: dict[str, Any], **arrays: NDArray[Any]) -> None:
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array, allow_pickle=False)
+    (folder / _META).write_text(json.dumps(meta))
+
+
+def _read(folder: Path, *names: str) -> tuple[dict[str, Any], list[NDArray[Any]]]:
+    meta = json.loads((folder / _META).read_text())
+    return meta, [np.load(folder / f"{name}.npy", allow_pickle=False) for name in names]
+
+
+class NaiveBayes:
+    """Baseline: word counts and multinomial Naive Bayes."""
+
+    kind: ClassVar[str] = "naive-bayes"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters."""
+        return {"alpha": self.alpha}
+
+    def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
+        """Count words, fit the class-conditional word distributions."""
+        vectorizer = CountVectorizer()
+        counts = vectorizer.fit_transform(texts)
+        bayes = MultinomialNB(alpha=self.alpha).fit(counts, labels)
+        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        self.classes_ = np.asarray(bayes.classes_, dtype=np.int64)
+        self.word_log_prob_ = np.asarray(bayes.feature_log_prob_, dtype=np.float64)
+        self.class_log_prior_ = np.asarray(bayes.class_log_prior_, dtype=np.float64)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
+        """Posterior over the classes seen in training."""
+        counts = CountVectorizer(vocabulary=self.vocabulary_).transform(texts)
+        return _softmax(np.asarray(counts @ self.word_log_prob_.T) + self.class_log_prior_)
+
+    def save(self, folder: Path) -> None:
+        """Vocabulary as JSON, the rest as arrays."""
+        _write(folder, {"kind": self.kind, "params": self.get_params(),
+                        "vocabulary": self.vocabulary_},
+               classes=self.classes_, word_log_prob=self.word_log_prob_,
+               class_log_prior=self.class_log_prior_)
+
+    @classmethod
+    def load(cls, folder: Path) -> NaiveBayes:
+        """Read what ``save`` wrote."""
+        meta, (classes, word_log_prob, prior) = _read(folder, "classes", "word_log_prob",
+                                                      "class_log_prior")
+        model = cls(**meta["params"])
+        model.vocabulary_ = meta["vocabulary"]
+        model.classes_, model.word_log_prob_, model.class_log_prior_ = (classes, word_log_prob,
+                                                                        prior)
+        return model
+
+
+class _LinearHead:
+    """Multinomial logistic regression kept as a weight matrix and a bias."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def fit(self, features: Any, labels: NDArray[np.int64]) -> None:
+        regression = LogisticRegression(C=self.c, max_iter=2000).fit(features, labels)
+        self.classes_ = np.asarray(regression.classes_, dtype=np.int64)
+        self.coef_ = np.asarray(regression.coef_, dtype=np.float64)
+        self.intercept_ = np.asarray(regression.intercept_, dtype=np.float64)
+
+    def proba(self, features: Any) -> NDArray[np.float64]:
+        return _softmax(np.asarray(features @ self.coef_.T) + self.intercept_)
+
+
+class TfidfLogistic:
+    """Sublinear TF-IDF of words and word pairs, multinomial logistic regression."""
+
+    kind: ClassVar[str] = "tfidf-logistic"
+
+    def __init__(self, c: float = 30.0, min_df: int = 3) -> None:
+        self.c = c
+        self.min_df = min_df
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters."""
+        return {"c": self.c, "min_df": self.min_df}
+
+    def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
+        """Learn the vocabulary and idf, then the regression."""
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=self.min_df)
+        features = vectorizer.fit_transform(texts)
+        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.head_ = _LinearHead(self.c)
+        self.head_.fit(features, labels)
+        self.classes_ = self.head_.classes_
+        return self
+
+    def _features(self, texts: list[str]) -> Any:
+        counts = CountVectorizer(vocabulary=self.vocabulary_, ngram_range=(1, 2)).transform(texts)
+        counts = sparse.csr_matrix(counts, dtype=np.float64)
+        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
+        weighted = sparse.csr_matrix(counts.multiply(self.idf_[np.newaxis, :]))
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ weighted
+
+    def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
+        """Class probabilities."""
+        return self.head_.proba(self._features(texts))
+
+    def save(self, folder: Path) -> None:
+        """Vocabulary as JSON, idf and weights as arrays."""
+        _write(folder, {"kind": self.kind, "params": self.get_params(),
+                        "vocabulary": self.vocabulary_},
+               idf=self.idf_, classes=self.classes_, coef=self.head_.coef_,
+               intercept=self.head_.intercept_)
+
+    @classmethod
+    def load(cls, folder: Path) -> TfidfLogistic:
+        """Read what ``save`` wrote."""
+        meta, (idf, classes, coef, intercept) = _read(folder, "idf", "classes", "coef",
+                                                      "intercept")
+        model = cls(**meta["params"])
+        model.vocabulary_, model.idf_, model.classes_ = meta["vocabulary"], idf, classes
+        model.head_ = _LinearHead(model.c)
+        model.head_.classes_, model.head_.coef_, model.head_.intercept_ = classes, coef, intercept
+        return model
+
+
+class MiniLMLogistic:
+    """Static MiniLM token embeddings averaged over the text, multinomial logistic regression.
+
+    The embedder (token table and tokenizer, derived from the packaged MiniLM weights) is given
+    to ``fit`` and saved with the model, so a version is self-contained.
+    """
+
+    kind: ClassVar[str] = "minilm-logistic"
+    _TABLE, _TOKENIZER = "static_embeddings.npy", "tokenizer.json"
+
+    def __init__(self, embedder: StaticEmbedder, c: float = 20.0) -> None:
+        self.embedder = embedder
+        self.c = c
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (the embedder is saved as files)."""
+        return {"c": self.c}
+
+    def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
+        """Embed every resume, then fit the regression."""
+        self.head_ = _LinearHead(self.c)
+        self.head_.fit(self.embedder.embed(texts), labels)
+        self.classes_ = self.head_.classes_
+        return self
+
+    def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
+        """Class probabilities."""
+        return self.head_.proba(self.embedder.embed(texts).astype(np.float64))
+
+    def save(self, folder: Path) -> None:
+        """Weights, the token table and the tokenizer."""
+        np.save(folder / self._TABLE, self.embedder.table, allow_pickle=False)
+        (folder / self._TOKENIZER).write_bytes(self.embedder.tokenizer_path.read_bytes())
+        _write(folder, {"kind": self.kind, "params": self.get_params()},
+               classes=self.classes_, coef=self.head_.coef_, intercept=self.head_.intercept_)
+
+    @classmethod
+    def load(cls, folder: Path) -> MiniLMLogistic:
+        """Read what ``save`` wrote."""
+        meta, (classes, coef, intercept) = _read(folder, "classes", "coef", "intercept")
+        table = np.load(folder / cls._TABLE, allow_pickle=False)
+        model = cls(StaticEmbedder(table, folder / cls._TOKENIZER), **meta["params"])
+        model.head_ = _LinearHead(model.c)
+        model.head_.classes_, model.head_.coef_, model.head_.intercept_ = classes, coef, intercept
+        model.classes_ = classes
+        return model
