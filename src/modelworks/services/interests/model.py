@@ -50,7 +50,7 @@ KNOWN_TOP = 100
 
 @dataclass(frozen=True)
 class Ranked:
-    """One user's interests, best first: catalogue columns, probabilities, blended scores."""
+    """One user's interests, best first: catalogue columns and their probabilities."""
 
     columns: NDArray[np.int64]
     probabilities: NDArray[np.float64]
@@ -177,7 +177,8 @@ class InterestModel:
         The same arithmetic as :meth:`scores` on plain index arrays: building scipy matrices
         for a single row costs more than the maths. Unknown title ids are ignored.
         """
-        return self.rank_columns(self._known_columns(title_ids), b2b, top_k, pool_row)
+        columns = self.catalogue_.title_columns(title_ids)
+        return self.rank_columns(np.unique(columns[columns >= 0]), b2b, top_k, pool_row)
 
     def rank_known(self, pool_row: int, top_k: int) -> Ranked:
         """The ``top_k`` interests of a user of the labelled pool (ranked when fitted)."""
@@ -224,14 +225,7 @@ class InterestModel:
 
     def unknown_titles(self, title_ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """The ids among ``title_ids`` that the catalogue does not hold."""
-        return title_ids[~np.isin(title_ids, self.title_ids_)]
-
-    def _known_columns(self, title_ids: NDArray[np.int64]) -> NDArray[np.int64]:
-        if len(title_ids) == 0:
-            return np.zeros(0, dtype=np.int64)
-        position = np.minimum(np.searchsorted(self.title_ids_, title_ids),
-                              len(self.title_ids_) - 1)
-        return np.unique(position[self.title_ids_[position] == title_ids])
+        return title_ids[self.catalogue_.title_columns(title_ids) < 0]
 
     # -- persistence -----------------------------------------------------------------------
 
