@@ -17,7 +17,7 @@ from modelworks.core.errors import ModelworksError
 from modelworks.core.plugins import installed_service_names, load_services
 from modelworks.core.progress import Progress as ProgressSink
 from modelworks.core.registry import Registry
-from modelworks.core.service import Comparable, Generated
+from modelworks.core.service import Comparable, Generated, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
 
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
@@ -126,6 +126,11 @@ def train(
         help="Training data: a file or folder in the service's format (default: prepared data)")]
     = None,
     if_missing: Annotated[bool, typer.Option(help="Only train when no version is live")] = False,
+    model: Annotated[str | None, typer.Option(
+        help="Model kind, for services offering several (e.g. resumes: naive-bayes)")] = None,
+    name: Annotated[str, typer.Option(help="A label recorded with the version")] = "",
+    register: Annotated[bool, typer.Option(
+        help="--no-register: fit and evaluate only, write nothing to the registry")] = True,
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
     from modelworks.core.training import train_and_register
@@ -141,7 +146,8 @@ def train(
         training_data = svc.read_training_data(path)
         with _progress_bar() as report:
             result = train_and_register(svc, Registry(settings.registry_dir), training_data,
-                                        report)
+                                        report, TrainOptions(model=model, name=name,
+                                                             register=register))
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
     _print_json(result.to_json())

@@ -45,6 +45,18 @@ class TrainingData:
 
 
 @dataclass(frozen=True)
+class TrainOptions:
+    """Choices a person makes when starting a training run (CLI, jobs API, dashboard)."""
+
+    model: str | None = None
+    """Model kind, for services offering several (``Selectable``); ``None``: the default."""
+    name: str = ""
+    """A free label recorded with the version, e.g. ``tfidf C=30 after data fix``."""
+    register: bool = True
+    """``False``: fit and evaluate only; nothing is written to the registry."""
+
+
+@dataclass(frozen=True)
 class GateDecision:
     """Whether a freshly trained candidate may become live, and why."""
 
@@ -152,3 +164,27 @@ class Generated(Protocol):
     def generate_data(self, settings: Settings, *, users: int | None = None,
                       seed: int | None = None, seed_users: Path | None = None) -> Path:
         """(Re)generate the default data with these choices (defaults where ``None``)."""
+
+
+@runtime_checkable
+class Selectable(Protocol):
+    """A service offering several model kinds; the person training picks one."""
+
+    model_kinds: tuple[str, ...]
+    """Every kind, the default first."""
+    model_kind: str
+    """The kind ``fit`` trains now."""
+
+    def with_model(self, kind: str) -> Service:
+        """The same service training ``kind`` (a cheap copy; nothing loads)."""
+
+
+@runtime_checkable
+class Detailed(Protocol):
+    """A service whose evaluation has more to show than numbers (reports, matrices)."""
+
+    def evaluation_details(self, model: Any, data: TrainingData) -> dict[str, Any]:
+        """JSON-ready details of ``model`` on labelled ``data``, kept with the version."""
+
+    def report_files(self, details: dict[str, Any]) -> dict[str, bytes]:
+        """Files drawn from the details (e.g. a confusion-matrix PNG), stored with the version."""

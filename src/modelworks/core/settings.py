@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest accepted upload (413 above it)."
     )
+    max_text_chars: int = Field(
+        default=100_000, gt=0,
+        description="Longest text one text-classification request may carry (413 above).",
+    )
     live_poll_seconds: float = Field(
         default=1.0, gt=0, description="Seconds between checks for a new live model."
     )

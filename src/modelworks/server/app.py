@@ -27,6 +27,9 @@ from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.jobs.routes import build_jobs_router
+from modelworks.server.jobs.runner import JobRunner
+from modelworks.server.jobs.store import JobStore
 from modelworks.server.logs import configure_logging
 from modelworks.server.metrics import ServerMetrics
 from modelworks.server.middleware import RequestMiddleware, request_id
@@ -53,7 +56,13 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                                 batch_size=settings.log_batch_size, counter=metrics.predictions)
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
-    periodic: list[Callable[[], None]] = []  # services append their own tasks
+    jobs = JobStore(engine)
+
+    def fail_abandoned_jobs() -> None:
+        jobs.fail_abandoned()
+
+    # Every server marks jobs whose process died as failed; services append their own tasks.
+    periodic: list[Callable[[], None]] = [fail_abandoned_jobs]
     stop_polling = threading.Event()
 
     def refresh_all() -> None:
@@ -98,6 +107,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     app.add_middleware(RequestMiddleware, metrics=metrics,
                        max_upload_bytes=settings.max_upload_bytes)
     _install_error_handlers(app)
+    app.include_router(build_jobs_router(services, jobs, JobRunner(settings), settings))
     app.include_router(build_auth_router(app.state.tokens, FailureLimiter(
         settings.auth_max_failures, settings.auth_failure_window_seconds)))
 
@@ -186,7 +196,8 @@ def _model_status(registry: Registry, model: LiveModel[Any]) -> dict[str, Any]:
         "loaded": model.version,
         "last_error": model.last_error,
         "versions": [{"version": m.version, "created_at": m.created_at, "metrics": m.metrics,
-                      "rows": m.n_rows} for m in registry.versions(name)],
+                      "rows": m.n_rows, "params": m.params, "name": m.notes.get("name", ""),
+                      "gate": m.notes.get("gate")} for m in registry.versions(name)],
     }
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
 
 from modelworks.core.encoders.minilm import MiniLMAssets, StaticEmbedder
-from modelworks.services.resumes.generator import ResumeConfig, generate_resumes
+from modelworks.services.resumes.data import holdout_split, read_resumes
+from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
 from modelworks.services.resumes.models import (
     MiniLMLogistic,
     NaiveBayes,
@@ -31,12 +31,10 @@ def sample_file(category: str) -> Path:
 
 @pytest.fixture(scope="module")
 def split() -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    rows = generate_resumes(ResumeConfig())
-    texts = [text for text, _ in rows]
-    labels = np.array([label for _, label in rows], dtype=np.int64)
-    train_x, test_x, train_y, test_y = train_test_split(texts, labels, test_size=0.2,
-                                                        random_state=0, stratify=labels)
-    return train_x, test_x, train_y, test_y
+    resumes = read_resumes(resumes_csv(generate_resumes(ResumeConfig())))
+    train, held = holdout_split(resumes)  # the service's fixed 20% split
+    return (resumes.subset(train).texts, resumes.subset(held).texts, resumes.labels[train],
+            resumes.labels[held])
 
 
 @pytest.fixture(scope="module")

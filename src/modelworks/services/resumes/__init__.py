@@ -1,1 +1,7 @@
-"""Resume -> job category (work in progress: generated data and the models so far)."""
+"""Resume text to job category, every prediction kept in SQL."""
+
+from modelworks.services.resumes.service import ResumesService
+
+service = ResumesService()
+
+__all__ = ["ResumesService", "service"]

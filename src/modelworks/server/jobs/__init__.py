@@ -1,0 +1,1 @@
+"""Background training jobs: recorded in SQL, run in their own process, watched over HTTP."""

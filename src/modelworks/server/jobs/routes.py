@@ -1,0 +1,87 @@
+"""HTTP API of background training jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from modelworks.core.errors import NotFound
+from modelworks.core.service import TrainOptions
+from modelworks.core.training import choose_model
+from modelworks.server.auth import TrainKey
+from modelworks.server.jobs.process import PREPARED
+from modelworks.server.jobs.runner import JobRunner
+from modelworks.server.jobs.store import JobStore
+from modelworks.server.uploads import read_upload
+
+if TYPE_CHECKING:
+    from modelworks.core.service import Service
+    from modelworks.core.settings import Settings
+
+
+def build_jobs_router(services: dict[str, Service], store: JobStore, runner: JobRunner,
+                      settings: Settings) -> APIRouter:
+    """``POST /models/{service}/train`` and ``/jobs``."""
+    router = APIRouter(tags=["jobs"])
+
+    @router.post("/models/{service}/train", status_code=202,
+                 summary="Start a training job on an upload or on the prepared data")
+    async def start_job(
+        service: str,
+        key: TrainKey,
+        file: Annotated[UploadFile | None, File(
+            description="Training data in the service's format; absent: the prepared data")]
+        = None,
+        model: Annotated[str | None, Form(description="Model kind, for services offering "
+                                                      "several")] = None,
+        name: Annotated[str, Form(max_length=200, description="A label for the version")] = "",
+        register: Annotated[bool, Form(description="false: evaluate only")] = True,
+    ) -> JSONResponse:
+        if service not in services:
+            raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(services))}")
+        chosen = choose_model(services[service], model or None)
+        options = dataclasses.asdict(TrainOptions(model=model or None, name=name,
+                                                  register=register))
+        raw = await read_upload(file, settings.max_upload_bytes) if file is not None else None
+        if raw is not None:
+            # Refuse bad data now, with the service's message, rather than in a failed job.
+            await run_in_threadpool(chosen.read_training_data, raw)
+        job_id = await run_in_threadpool(store.create, service, options,
+                                         PREPARED if raw is None else "upload")
+        if raw is not None:
+            path = runner.upload_path(job_id)
+            await run_in_threadpool(_write_upload, path, raw)
+            await run_in_threadpool(store.set_data, job_id, str(path))
+        await run_in_threadpool(runner.start, job_id)
+        return JSONResponse({"job_id": job_id, "state": "queued",
+                             "status_url": f"/jobs/{job_id}"}, status_code=202)
+
+    @router.get("/jobs", summary="Recent jobs, newest first")
+    def list_jobs(
+        key: TrainKey,
+        service: Annotated[str | None, Query(description="One service's jobs only")] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 50,
+    ) -> dict[str, Any]:
+        return {"jobs": [job.to_json() for job in store.recent(service, limit)]}
+
+    @router.get("/jobs/{job_id}", summary="A job's state, progress, metrics or error")
+    def show_job(job_id: str, key: TrainKey) -> dict[str, Any]:
+        return store.get(job_id).to_json()
+
+    @router.delete("/jobs/{job_id}", summary="Cancel a queued or running job")
+    def cancel_job(job_id: str, key: TrainKey) -> dict[str, Any]:
+        return store.cancel(job_id).to_json()
+
+    return router
+
+
+def _write_upload(path: Any, raw: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_bytes(raw)
+    partial.replace(path)
+
