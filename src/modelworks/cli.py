@@ -87,6 +87,33 @@ def serve(
                 log_config=None)
 
 
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port of the dashboard")] = 9000,
+    host: Annotated[str | None, typer.Option(help="Bind address (default MODELWORKS_HOST)")]
+    = None,
+    api_url: Annotated[str | None, typer.Option(
+        help="The API it talks to (default MODELWORKS_API_URL, http://127.0.0.1:8000)")] = None,
+) -> None:
+    """Start the Streamlit dashboard (explore, train, promote, infer) against a running API."""
+    import os
+    import subprocess
+    import sys
+
+    import modelworks.dashboard
+
+    if api_url is not None:
+        os.environ["MODELWORKS_API_URL"] = api_url
+    settings = Settings()
+    script = Path(modelworks.dashboard.__file__).parent / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(script),
+               "--server.port", str(port), "--server.address", host or settings.host,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    console.print(f"dashboard on http://{host or settings.host}:{port} "
+                  f"(API {settings.api_url})")
+    raise typer.Exit(subprocess.call(command))  # noqa: S603 - our interpreter, fixed arguments
+
+
 @data_app.command("prepare")
 def data_prepare(
     service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,

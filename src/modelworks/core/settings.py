@@ -83,6 +83,16 @@ class Settings(BaseSettings):
                     "score and still be promoted, for services that compare with the live model.",
     )
 
+    api_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where the dashboard finds the API (it talks to nothing else).",
+    )
+    samples_dir: Path | None = Field(
+        default=None,
+        description="A folder of `.txt` resumes the dashboard offers as samples (file name = "
+                    "category); generated samples are always offered.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite inside ``home``."""

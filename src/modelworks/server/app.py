@@ -21,7 +21,7 @@ from modelworks.core.errors import ModelworksError, NotFound
 from modelworks.core.live import LiveModel
 from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
-from modelworks.core.service import Service, ServiceContext
+from modelworks.core.service import Selectable, Service, ServiceContext
 from modelworks.core.settings import AuthMode, Settings
 from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
@@ -190,8 +190,11 @@ def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
 
 def _model_status(registry: Registry, model: LiveModel[Any]) -> dict[str, Any]:
     name = model.service.name
+    service = model.service
     return {
         "service": name,
+        "primary_metric": service.primary_metric,
+        "model_kinds": list(service.model_kinds) if isinstance(service, Selectable) else [],
         "live": registry.live_version(name),
         "loaded": model.version,
         "last_error": model.last_error,

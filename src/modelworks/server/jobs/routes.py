@@ -39,13 +39,14 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
         model: Annotated[str | None, Form(description="Model kind, for services offering "
                                                       "several")] = None,
         name: Annotated[str, Form(max_length=200, description="A label for the version")] = "",
-        register: Annotated[bool, Form(description="false: evaluate only")] = True,
+        register_model: Annotated[bool, Form(alias="register",
+                                             description="false: evaluate only")] = True,
     ) -> JSONResponse:
         if service not in services:
             raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(services))}")
         chosen = choose_model(services[service], model or None)
         options = dataclasses.asdict(TrainOptions(model=model or None, name=name,
-                                                  register=register))
+                                                  register=register_model))
         raw = await read_upload(file, settings.max_upload_bytes) if file is not None else None
         if raw is not None:
             # Refuse bad data now, with the service's message, rather than in a failed job.

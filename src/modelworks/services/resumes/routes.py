@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.server.auth import PredictKey
+from modelworks.server.auth import PredictKey, TrainKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.middleware import request_id
 from modelworks.server.params import Bounds, int_param, openapi_parameters
@@ -20,6 +20,7 @@ from modelworks.services.resumes.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
     from modelworks.core.service import ServiceContext
+    from modelworks.services.resumes.data import Resumes
     from modelworks.services.resumes.model import ResumeModel
     from modelworks.services.resumes.service import ResumesService
 
@@ -79,6 +80,15 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
                                        category=category)
         return Response(orjson.dumps({"total": page.total, "limit": limit, "offset": offset,
                                       "items": page.items}), media_type="application/json")
+
+    @router.get("/dataset", summary="The prepared training resumes (for exploration)")
+    async def dataset(key: TrainKey) -> Response:
+        path = await run_in_threadpool(service.prepare_data, context.settings)
+        resumes: Resumes = (await run_in_threadpool(service.read_training_data, path)).rows
+        rows = [{"resume": text, "label": int(label), "category": CATEGORIES[label]}
+                for text, label in zip(resumes.texts, resumes.labels, strict=True)]
+        return Response(orjson.dumps({"rows": rows, "categories": CATEGORIES}),
+                        media_type="application/json")
 
     return router
 

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: explore, train, promote and infer through the API (never files)."""

@@ -1,0 +1,70 @@
+"""Exploratory data analysis of the resumes the service trains on."""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from modelworks.dashboard import analysis
+from modelworks.dashboard.client import ApiClient, ApiError
+from modelworks.dashboard.components import api, show_error
+from modelworks.services.resumes.vocabulary import CATEGORIES
+
+
+@st.cache_data(ttl=300, show_spinner="loading the training resumes from the API")
+def prepared_rows(base_url: str, key: str | None) -> list[dict[str, object]]:
+    """The prepared data set, fetched once per five minutes."""
+    rows: list[dict[str, object]] = ApiClient(base_url, key).get("/api/dataset")["rows"]
+    return rows
+
+
+def uploaded_rows(raw: bytes) -> list[dict[str, object]]:
+    """A ``resume,label`` CSV chosen in the browser."""
+    table = pd.read_csv(io.BytesIO(raw))
+    if not {"resume", "label"} <= set(table.columns):
+        raise ValueError("the CSV needs the columns resume and label")
+    table = table[table["label"].between(0, len(CATEGORIES) - 1)]
+    return [{"resume": str(text), "label": int(label), "category": CATEGORIES[int(label)]}
+            for text, label in zip(table["resume"], table["label"], strict=True)]
+
+
+st.title("Explore the training resumes")
+upload = st.file_uploader("Explore another CSV (resume,label) instead of the prepared data",
+                          type=["csv"])
+try:
+    client = api()
+    rows = (uploaded_rows(upload.getvalue()) if upload is not None
+            else prepared_rows(client.base_url, client.key))
+except ApiError as error:
+    show_error(error)
+    st.stop()
+except (ValueError, pd.errors.ParserError) as error:
+    st.error(f"cannot read that CSV: {error}")
+    st.stop()
+
+data = analysis.frame(rows)
+st.metric("Resumes", len(data))
+
+st.header("Class balance")
+balance = analysis.class_balance(data)
+st.bar_chart(balance["resumes"], horizontal=True)
+st.dataframe(balance)
+
+st.header("Length per category")
+st.altair_chart(alt.Chart(data[["category", "words"]]).mark_boxplot().encode(
+    x=alt.X("words:Q", title="words per resume"), y=alt.Y("category:N", title=None)),
+    use_container_width=True)
+st.dataframe(analysis.length_statistics(data))
+
+st.header("Top terms per category")
+st.caption("Words that appear in a category's resumes far more often than in the others'.")
+st.dataframe(analysis.top_terms(data), use_container_width=True)
+
+st.header("Sample browser")
+category = st.selectbox("Category", sorted(data["category"].unique()))
+chosen = data[data["category"] == category].reset_index(drop=True)
+index = st.number_input(f"Resume (1-{len(chosen)})", min_value=1, max_value=len(chosen), value=1)
+st.text(chosen.loc[int(index) - 1, "resume"])
