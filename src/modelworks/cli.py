@@ -108,7 +108,8 @@ def dashboard(
     script = Path(modelworks.dashboard.__file__).parent / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(port), "--server.address", host or settings.host,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]
     console.print(f"dashboard on http://{host or settings.host}:{port} "
                   f"(API {settings.api_url})")
     raise typer.Exit(subprocess.call(command))  # noqa: S603 - our interpreter, fixed arguments

@@ -34,9 +34,10 @@ def length_statistics(data: pd.DataFrame) -> pd.DataFrame:
 def top_terms(data: pd.DataFrame, per_category: int = 10) -> pd.DataFrame:
     """The words most characteristic of each category.
 
-    A word scores by how much more often it appears in the category's resumes than in the
-    others' (ratio of smoothed document frequencies), among words in at least 5% of them, so
-    the list shows what tells categories apart rather than what every resume says.
+    A word scores by its share of the category's resumes times the log of how much more often
+    it appears there than in the others' (smoothed document frequencies): common in the
+    category and rare elsewhere, so the list shows what tells categories apart rather than
+    what every resume says or what one odd resume says.
     """
     vectorizer = CountVectorizer(binary=True, stop_words=list(ENGLISH_STOP_WORDS), min_df=5,
                                  token_pattern=WORD_PATTERN)
@@ -47,7 +48,7 @@ def top_terms(data: pd.DataFrame, per_category: int = 10) -> pd.DataFrame:
         inside = (data["category"] == category).to_numpy()
         share_in = (np.asarray(present[inside].sum(axis=0)).ravel() + 1) / (inside.sum() + 2)
         share_out = (np.asarray(present[~inside].sum(axis=0)).ravel() + 1) / ((~inside).sum() + 2)
-        score = np.where(share_in >= 0.05, share_in / share_out, 0.0)
+        score = share_in * np.log(share_in / share_out)
         best = np.argsort(-score)[:per_category]
         rows.append({"category": category, "top terms": ", ".join(terms[best])})
     return pd.DataFrame(rows).set_index("category")

@@ -36,9 +36,15 @@ def show_error(error: ApiError) -> None:
     st.error(error.message)
 
 
+def _held_out(metrics: dict[str, float]) -> dict[str, float]:
+    """Metrics with the held-out row count named as such (``rows`` alone reads as training)."""
+    return {("held-out rows" if name == "rows" else name): value
+            for name, value in metrics.items()}
+
+
 def metrics_table(metrics: dict[str, float]) -> None:
-    """Metrics as a one-row table, rows counts without decimals."""
-    st.dataframe(pd.DataFrame([metrics]), hide_index=True)
+    """Held-out metrics as a one-row table."""
+    st.dataframe(pd.DataFrame([_held_out(metrics)]), hide_index=True)
 
 
 def confusion_matrix(details: dict[str, Any], title: str) -> None:
@@ -66,8 +72,8 @@ def versions_panel(service: str) -> None:
         return
     table = pd.DataFrame([{"version": v["version"], "live": v["version"] == status["live"],
                            "name": v.get("name", ""), "model": v.get("params", {}).get("kind", ""),
-                           "created": v["created_at"][:19], "rows": v["rows"], **v["metrics"]}
-                          for v in versions]).set_index("version")
+                           "created": v["created_at"][:19], "trained on": v["rows"],
+                           **_held_out(v["metrics"])} for v in versions]).set_index("version")
     st.dataframe(table)
     st.caption(f"live: version {status['live']}; loaded by this worker: {status['loaded']}"
                + (f"; last error: {status['last_error']}" if status["last_error"] else ""))

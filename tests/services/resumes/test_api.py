@@ -64,11 +64,13 @@ def test_every_inference_is_stored_and_listed_newest_first(client: TestClient) -
     assert oldest["text_chars"] == len(JAVA)
     assert (oldest["label"], oldest["category"]) == (5, "Java Developer")
     assert oldest["model_version"] == 1
-    assert 0 < oldest["probability"] <= 1 and oldest["latency_ms"] > 0
+    assert 0 < oldest["probability"] <= 1
+    assert oldest["latency_ms"] > 0
     assert newest["created_at"] >= oldest["created_at"]
 
     only = client.get("/api/predictions", params={"category": "Oracle DBA"}).json()
-    assert only["total"] == 1 and only["items"][0]["category"] == "Oracle DBA"
+    assert only["total"] == 1
+    assert only["items"][0]["category"] == "Oracle DBA"
     second = client.get("/api/predictions", params={"limit": 1, "offset": 1}).json()
     assert [row["prediction_id"] for row in second["items"]] == [middle["prediction_id"]]
 
@@ -101,11 +103,13 @@ def test_bad_bodies_get_a_4xx_naming_the_problem(client: TestClient, body: objec
 def test_bad_json_and_bad_query_values(client: TestClient) -> None:
     assert "not valid JSON" in client.post("/api/inference", content=b"{oops").json()["error"]
     bad_flag = client.post("/api/inference", params={"detail": "maybe"}, json={"text": JAVA})
-    assert bad_flag.status_code == 400 and bad_flag.json()["field"] == "detail"
+    assert bad_flag.status_code == 400
+    assert bad_flag.json()["field"] == "detail"
     for params, field in (({"limit": 0}, "limit"), ({"limit": "x"}, "limit"),
                           ({"offset": -1}, "offset"), ({"category": "Chef"}, "category")):
         response = client.get("/api/predictions", params=params)
-        assert response.status_code == 400 and response.json()["field"] == field
+        assert response.status_code == 400
+        assert response.json()["field"] == field
 
 
 def test_keys_are_required_when_auth_is_on(tmp_path: Path, minilm_assets: MiniLMAssets,

@@ -22,7 +22,8 @@ def test_split_is_fixed_stratified_and_disjoint(small_resumes_csv: bytes) -> Non
     resumes = read_resumes(small_resumes_csv)
     train, held = holdout_split(resumes)
     again_train, again_held = holdout_split(resumes)
-    assert np.array_equal(held, again_held) and np.array_equal(train, again_train)
+    assert np.array_equal(held, again_held)
+    assert np.array_equal(train, again_train)
     assert not set(train) & set(held)
     assert len(held) == 140
     overall = np.bincount(resumes.labels, minlength=14) / len(resumes)

@@ -56,12 +56,12 @@ st.dataframe(balance)
 st.header("Length per category")
 st.altair_chart(alt.Chart(data[["category", "words"]]).mark_boxplot().encode(
     x=alt.X("words:Q", title="words per resume"), y=alt.Y("category:N", title=None)),
-    use_container_width=True)
+    width="stretch")
 st.dataframe(analysis.length_statistics(data))
 
 st.header("Top terms per category")
 st.caption("Words that appear in a category's resumes far more often than in the others'.")
-st.dataframe(analysis.top_terms(data), use_container_width=True)
+st.dataframe(analysis.top_terms(data), width="stretch")
 
 st.header("Sample browser")
 category = st.selectbox("Category", sorted(data["category"].unique()))

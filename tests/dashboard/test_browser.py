@@ -1,0 +1,81 @@
+"""The dashboard in headless Chromium: every page renders without an exception; screenshots.
+
+The screenshots are kept as test artifacts in ``test-artifacts/dashboard/`` (or the folder in
+``MODELWORKS_TEST_ARTIFACTS``). Chromium is Debian's ``chromium`` package (``make test``
+installs it where missing).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.conftest import REPO
+from tests.dashboard.conftest import RunningApi, free_port, wait_until_up
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"]
+PAGES = {"inference": "", "training": "training", "explore": "explore",
+         "services": "services"}
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(running_api: RunningApi) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "MODELWORKS_HOME": str(running_api.home)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelworks", "dashboard", "--port", str(port),
+         "--api-url", running_api.url], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/_stcore/health", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def artifacts() -> Path:
+    folder = Path(os.environ.get("MODELWORKS_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    (folder / "dashboard").mkdir(parents=True, exist_ok=True)
+    return folder / "dashboard"
+
+
+def rendered(page: Page, url: str) -> None:
+    """Open ``url`` and wait until Streamlit has run the page script to its end."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=120_000)
+    page.wait_for_timeout(1500)  # charts draw after the script ends
+
+
+def test_every_page_renders_in_chromium(dashboard_url: str) -> None:
+    assert CHROMIUM.exists(), "install Debian's chromium (make test does: apt-get install chromium)"
+    folder = artifacts()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            problems = {}
+            for name, path in PAGES.items():
+                rendered(page, f"{dashboard_url}/{path}")
+                shot = folder / f"{name}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 10_000
+                exceptions = page.locator("[data-testid='stException']").all_inner_texts()
+                errors = page.locator("[data-testid='stAlertContentError']").all_inner_texts()
+                if exceptions or errors:
+                    problems[name] = exceptions + errors
+                assert page.locator("h1").count() >= 1, f"{name} shows no title"
+        finally:
+            browser.close()
+    assert not problems, problems
