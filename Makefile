@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.genres_bench
 	$(BIN)/python -m benchmarks.movies_bench
 	$(BIN)/python -m benchmarks.interests_bench
+	$(BIN)/python -m benchmarks.resumes_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:
