@@ -17,7 +17,7 @@ def gate_on_metric(metric: str, candidate: Metrics, live: Metrics | None, *, tol
         prior = candidate[baseline_key]
         verdict = "beats" if ours > prior else "does not beat"
         return GateDecision(ours > prior, f"{metric} {ours:.4f} {verdict} {baseline_name} "
-                                          f"{prior:.4f} on the held-out users")
+                                          f"{prior:.4f} on the same held-out split")
     floor = live[metric] - tolerance
     if ours >= floor:
         return GateDecision(True, f"{metric} {ours:.4f} is within {tolerance:g} of the live "
