@@ -1,4 +1,4 @@
-"""A real API server (resumes and movies, auth on) for the dashboard to talk to."""
+"""A real API server (resumes, movies and genres, auth on) for the dashboard to talk to."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.core.progress import no_progress
+from modelworks.core.registry import Registry
+from modelworks.core.training import train_and_register
+from modelworks.services.genres import GenresService
 from tests.conftest import copy_registry, make_settings
 
 
@@ -52,17 +56,23 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
 
 @pytest.fixture(scope="session")
 def running_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-                resumes_registry: Path, movies_registry: Path) -> Iterator[RunningApi]:
+                resumes_registry: Path, movies_registry: Path,
+                small_training_csv: bytes) -> Iterator[RunningApi]:
     home = tmp_path_factory.mktemp("dashboard-home")
-    make_settings(home, minilm_assets)  # links the session's encoder assets into home
+    settings = make_settings(home, minilm_assets)  # links the session's encoder assets
     copy_registry(resumes_registry, home)
     copy_registry(movies_registry, home)
+    genres = GenresService()
+    genres.configure(settings)
+    trained = train_and_register(genres, Registry(settings.registry_dir),
+                                 genres.read_training_data(small_training_csv), no_progress)
+    assert trained.promoted, trained.reason
     port = free_port()
     env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
            "MODELWORKS_LIVE_POLL_SECONDS": "0.2"}
     server = subprocess.Popen(
         [sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-         "--services", "resumes,movies", "--auth", "required"],
+         "--services", "resumes,movies,genres", "--auth", "required"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

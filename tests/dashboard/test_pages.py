@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from streamlit.testing.v1 import AppTest
@@ -85,6 +86,10 @@ def test_inference_classifies_a_sample_and_lists_the_history(dashboard_env: Runn
     assert "text is empty" in app.error[0].value
 
 
+def expander(app: AppTest, service: str) -> Any:
+    return next(e for e in app.expander if e.label.startswith(f"{service} · "))
+
+
 def test_services_page_shows_live_models_and_tries_a_request(dashboard_env: RunningApi) -> None:
     app = page("services")
     labels = [expander.label for expander in app.expander]
@@ -93,5 +98,13 @@ def test_services_page_shows_live_models_and_tries_a_request(dashboard_env: Runn
     app.button(key="movies-go").click().run()
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
-    recommendations = app.dataframe[-1].value
+    live_metrics, recommendations = (table.value for table in expander(app, "movies").dataframe)
+    assert len(live_metrics) == 1  # the live version's metrics, one row
     assert len(recommendations) == 10
+
+    app.button(key="genres-go").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    genres = expander(app, "genres").dataframe[-1].value
+    assert len(genres) == 5
+    assert "Crime" in genres.index or "Thriller" in genres.index  # a detective and a killer

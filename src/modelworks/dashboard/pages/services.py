@@ -20,7 +20,7 @@ def try_genres() -> None:
         csv = "movie_id,synopsis\n1," + '"' + synopsis.replace('"', '""') + '"\n'
         answer = api().post("/genres/predict", files={"file": ("movies.csv", csv, "text/csv")},
                             params={"include_scores": "true"})
-        st.dataframe(pd.DataFrame(answer["1"]))
+        st.dataframe(pd.Series(answer["1"]["scores"], name="probability"))
 
 
 def try_movies() -> None:
