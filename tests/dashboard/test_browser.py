@@ -23,8 +23,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
-PAGES = {"inference": "", "training": "training", "explore": "explore",
+# A page first, not the root: a first visit straight to a page must go through the app script.
+PAGES = {"training": "training", "inference": "", "explore": "explore",
          "services": "services"}
+NAVIGATION = ["Inference", "Training", "Explore data", "Other services"]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,8 @@ def test_every_page_renders_in_chromium(dashboard_url: str) -> None:
                 if exceptions or errors:
                     problems[name] = exceptions + errors
                 assert page.locator("h1").count() >= 1, f"{name} shows no title"
+                links = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+                assert [link.strip() for link in links] == NAVIGATION, (name, links)
         finally:
             browser.close()
     assert not problems, problems

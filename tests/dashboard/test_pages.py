@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import modelworks.dashboard
 from tests.dashboard.conftest import RunningApi
 
-PAGES = Path(modelworks.dashboard.__file__).parent / "pages"
+PAGES = Path(modelworks.dashboard.__file__).parent / "views"
 TIMEOUT = 120
 
 
@@ -70,6 +70,7 @@ def test_training_runs_a_job_shows_its_evaluation_and_promotes(
 
 def test_inference_classifies_a_sample_and_lists_the_history(dashboard_env: RunningApi) -> None:
     app = page("inference")
+    assert app.selectbox[0].value == "generated: .Net Developer"  # a sample, ready to send
     app.selectbox[0].set_value("generated: Oracle DBA").run()
     app.button[0].click().run()
     assert not app.exception

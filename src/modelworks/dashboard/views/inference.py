@@ -24,7 +24,7 @@ def samples(folder: str | None) -> dict[str, str]:
 st.title("Which job is this resume for?")
 folder = settings().samples_dir
 offered = samples(str(folder) if folder else None)
-choice = st.selectbox("Resume", [PASTE, *offered])
+choice = st.selectbox("Resume", [*offered, PASTE])
 text = st.text_area("Text", value="" if choice == PASTE else offered[choice], height=260)
 
 if st.button("Classify", type="primary"):
