@@ -33,6 +33,7 @@ run: setup
 	$(BIN)/modelworks train movies --if-missing
 	$(BIN)/modelworks train interests --if-missing
 	$(BIN)/modelworks train resumes --if-missing
+	$(BIN)/modelworks train similarity --if-missing
 	@# The dashboard (port 9000) runs beside the API (port 8000); Ctrl-C stops both.
 	trap 'kill 0' INT TERM EXIT; \
 	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \

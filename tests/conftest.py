@@ -22,6 +22,7 @@ from modelworks.services.movies import MoviesService
 from modelworks.services.movies.data import prepare_default_data
 from modelworks.services.resumes import ResumesService
 from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
+from modelworks.services.similarity import SimilarityService
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -144,3 +145,18 @@ def resumes_registry(tmp_path_factory: pytest.TempPathFactory, small_resumes_csv
                                 service.read_training_data(small_resumes_csv), no_progress)
     assert result.promoted, result.reason
     return root
+
+
+@pytest.fixture(scope="session")
+def similarity_registry(tmp_path_factory: pytest.TempPathFactory,
+                        minilm_assets: MiniLMAssets) -> Path:
+    """A registry with one similarity version chosen on the shipped relevance set."""
+    home = tmp_path_factory.mktemp("similarity-train-home")
+    settings = make_settings(home, minilm_assets)
+    service = SimilarityService()
+    service.configure(settings)
+    result = train_and_register(service, Registry(settings.registry_dir),
+                                service.read_training_data(service.prepare_data(settings)),
+                                no_progress)
+    assert result.promoted, result.reason
+    return settings.registry_dir

@@ -15,6 +15,7 @@ from modelworks.core.errors import DataError
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from prometheus_client import CollectorRegistry
     from sqlalchemy import Engine
 
     from modelworks.core.live import LiveModel
@@ -92,6 +93,8 @@ class ServiceContext:
     periodic: list[Callable[[], None]] = field(default_factory=list)
     """Callables the server runs once at start and then every ``live_poll_seconds``, e.g. to
     pick up what other workers wrote to the database. Append to it from ``router``."""
+    metrics: CollectorRegistry | None = None
+    """The server's Prometheus registry, for a service's own metrics."""
 
 
 ModelT = TypeVar("ModelT", bound=Model)

@@ -83,6 +83,15 @@ class Settings(BaseSettings):
                     "score and still be promoted, for services that compare with the live model.",
     )
 
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (e.g. `redis://127.0.0.1:6379/0`) for the shared embedding "
+                    "cache; default: a cache in each process's memory.",
+    )
+    embedding_cache_entries: int = Field(
+        default=200_000, gt=0,
+        description="Vectors the in-memory embedding cache keeps (about 1.5 KB each).",
+    )
     api_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where the dashboard finds the API (it talks to nothing else).",

@@ -114,7 +114,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
-            train=partial(train_and_register, service, registry), periodic=periodic)
+            train=partial(train_and_register, service, registry), periodic=periodic,
+            metrics=metrics.registry)
         app.include_router(service.router(context))
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

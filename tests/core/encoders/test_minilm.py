@@ -11,12 +11,18 @@ from modelworks.core.encoders.minilm import (
     StaticEmbedder,
     packaged_model_dir,
 )
+from modelworks.services.similarity.relevance import packaged_folder, read_relevance_source
 from tests.conftest import reference_rows
 
 
 def test_onnx_encoder_matches_sentence_transformers(minilm_assets: MiniLMAssets) -> None:
     sentence_transformers = pytest.importorskip("sentence_transformers")
-    texts = [row["synopsis"] for row in reference_rows()[:200]] + ["", "cut wood", "a" * 3000]
+    products = read_relevance_source(packaged_folder())[0].descriptions  # 300 short texts
+    sentences = [sentence.strip() for row in reference_rows()
+                 for sentence in row["synopsis"].split(". ") if sentence.strip()][:690]
+    long_texts = [row["synopsis"] for row in reference_rows()[:7]]  # past the 256-token cap
+    texts = [*products, *sentences, *long_texts, "", "cut wood", "a" * 3000]
+    assert len(texts) == 1000
     ours = SentenceEncoder(minilm_assets.onnx_path, minilm_assets.tokenizer_path).encode(texts)
     reference = sentence_transformers.SentenceTransformer(
         str(packaged_model_dir()), device="cpu").encode(texts, batch_size=32)

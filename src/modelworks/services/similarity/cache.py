@@ -1,0 +1,123 @@
+"""Content-addressed embedding caches: a text is embedded once per encoder, whoever asks.
+
+The key is ``sha256(encoder id, text)``, so a new encoder version never reads an old vector and
+two workers (or machines, with Redis) share every vector either has computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+from cachetools import LRUCache
+from numpy.typing import NDArray
+
+from modelworks.core.encoders.minilm import EMBEDDING_DIM
+
+Vector = NDArray[np.float32]
+_PREFIX = "modelworks:emb:"
+
+
+def cache_key(encoder_id: str, text: str) -> str:
+    """The content address of ``text`` embedded by ``encoder_id``."""
+    return hashlib.sha256(f"{encoder_id}\0{text}".encode()).hexdigest()
+
+
+class EmbeddingCache(Protocol):
+    """Where vectors are kept between requests."""
+
+    hits: int
+    misses: int
+
+    def get_many(self, keys: list[str]) -> list[Vector | None]:
+        """The vector of each key, or ``None`` where it is not cached."""
+
+    def put_many(self, items: dict[str, Vector]) -> None:
+        """Store vectors."""
+
+
+class MemoryCache:
+    """A bounded in-process LRU cache (the default)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._vectors: LRUCache[str, Vector] = LRUCache(maxsize=max_entries)
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, keys: list[str]) -> list[Vector | None]:
+        """Look up and count."""
+        with self._lock:
+            found = [self._vectors.get(key) for key in keys]
+        self._count(found)
+        return found
+
+    def put_many(self, items: dict[str, Vector]) -> None:
+        """Insert, evicting the least recently used beyond the bound."""
+        with self._lock:
+            self._vectors.update(items)
+
+    def _count(self, found: list[Vector | None]) -> None:
+        hit = sum(vector is not None for vector in found)
+        self.hits += hit
+        self.misses += len(found) - hit
+
+
+class RedisCache:
+    """Vectors in Redis as raw float32 bytes, shared by every worker and machine."""
+
+    def __init__(self, url: str, ttl_seconds: int | None = None) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url)
+        self._ttl = ttl_seconds
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, keys: list[str]) -> list[Vector | None]:
+        """One MGET round trip."""
+        raw = self._client.mget([_PREFIX + key for key in keys]) if keys else []
+        found: list[Vector | None] = [
+            np.frombuffer(value, dtype=np.float32).copy()
+            if isinstance(value, bytes) and len(value) == EMBEDDING_DIM * 4 else None
+            for value in raw]
+        hit = sum(vector is not None for vector in found)
+        self.hits += hit
+        self.misses += len(found) - hit
+        return found
+
+    def put_many(self, items: dict[str, Vector]) -> None:
+        """One pipelined write."""
+        if not items:
+            return
+        pipeline = self._client.pipeline(transaction=False)
+        for key, vector in items.items():
+            pipeline.set(_PREFIX + key, np.asarray(vector, dtype=np.float32).tobytes(),
+                         ex=self._ttl)
+        pipeline.execute()
+
+    def ping(self) -> bool:
+        """Whether the server answers."""
+        return bool(self._client.ping())
+
+
+def embed_with_cache(texts: list[str], encoder_id: str, cache: EmbeddingCache,
+                     encode: Callable[[list[str]], Vector]) -> Vector:
+    """Vectors of ``texts``: cached ones read, the rest encoded once (duplicates too) and stored."""
+    keys = [cache_key(encoder_id, text) for text in texts]
+    found = cache.get_many(keys)
+    missing = list(dict.fromkeys(text for text, vector in zip(texts, found, strict=True)
+                                 if vector is None))
+    fresh: dict[str, Vector] = {}
+    if missing:
+        vectors = encode(missing)
+        fresh = {cache_key(encoder_id, text): vector
+                 for text, vector in zip(missing, vectors, strict=True)}
+        cache.put_many(fresh)
+    out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    for row, (key, vector) in enumerate(zip(keys, found, strict=True)):
+        out[row] = vector if vector is not None else fresh[key]
+    return out

@@ -1,0 +1,1 @@
+"""The relevance evaluation set written for this project: products, queries, graded judgements."""

@@ -1,0 +1,108 @@
+"""The registered similarity model: the MiniLM ONNX encoder plus how it ranks (mode, weight)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelworks.core.encoders.minilm import MiniLMAssets, SentenceEncoder
+from modelworks.core.registry import sha256_file
+from modelworks.services.similarity.cache import EmbeddingCache, embed_with_cache
+from modelworks.services.similarity.ranking import Mode, bm25_scores, hybrid_scores
+
+ENCODER, TOKENIZER, META = "encoder.onnx", "tokenizer.json", "similarity.json"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One description found for a query."""
+
+    index: int
+    score: float
+
+
+class SimilarityModel:
+    """Ranks descriptions for queries; nothing is learned but the mode and the hybrid weight.
+
+    The encoder's files are part of every version (hard-linked from the asset cache where the
+    file system allows), so a version is self-contained and verified by hash like any other.
+    """
+
+    def __init__(self, mode: Mode = Mode.DENSE, dense_weight: float = 1.0) -> None:
+        self.mode = mode
+        self.dense_weight = dense_weight
+
+    def get_params(self) -> dict[str, Any]:
+        """The ranking mode and the hybrid weight."""
+        return {"mode": self.mode.value, "dense_weight": self.dense_weight}
+
+    def attach(self, onnx_path: Path, tokenizer_path: Path, encoder_id: str,
+               threads: int = 0) -> SimilarityModel:
+        """Load the encoder; returns ``self``."""
+        self.encoder_ = SentenceEncoder(onnx_path, tokenizer_path, threads=threads)
+        self.onnx_path_, self.tokenizer_path_, self.encoder_id_ = (onnx_path, tokenizer_path,
+                                                                    encoder_id)
+        return self
+
+    @classmethod
+    def from_assets(cls, assets: MiniLMAssets, mode: Mode = Mode.DENSE,
+                    dense_weight: float = 1.0) -> SimilarityModel:
+        """A model over the cached encoder assets."""
+        return cls(mode, dense_weight).attach(assets.onnx_path, assets.tokenizer_path,
+                                              sha256_file(assets.onnx_path))
+
+    def save(self, folder: Path) -> None:
+        """The encoder files and the ranking choice."""
+        _link_or_copy(self.onnx_path_, folder / ENCODER)
+        _link_or_copy(self.tokenizer_path_, folder / TOKENIZER)
+        (folder / META).write_text(json.dumps({**self.get_params(),
+                                               "encoder_id": self.encoder_id_}))
+
+    @classmethod
+    def load(cls, folder: Path) -> SimilarityModel:
+        """Load a saved version (the registry has verified its files)."""
+        meta = json.loads((folder / META).read_text())
+        model = cls(Mode(meta["mode"]), float(meta["dense_weight"]))
+        return model.attach(folder / ENCODER, folder / TOKENIZER, meta["encoder_id"])
+
+    def embed(self, texts: list[str], cache: EmbeddingCache | None = None) -> NDArray[np.float32]:
+        """Unit vectors of ``texts``, through ``cache`` when one is given."""
+        if cache is None:
+            return self.encoder_.encode(texts)
+        return embed_with_cache(texts, self.encoder_id_, cache, self.encoder_.encode)
+
+    def scores(self, queries: list[str], descriptions: list[str],
+               cache: EmbeddingCache | None = None, mode: Mode | None = None
+               ) -> NDArray[np.float32]:
+        """Queries x descriptions scores in ``mode`` (default: the model's)."""
+        mode = mode or self.mode
+        if mode is Mode.BM25:
+            return bm25_scores(queries, descriptions)
+        dense = self.embed(queries, cache) @ self.embed(descriptions, cache).T
+        if mode is Mode.DENSE:
+            return np.asarray(dense, dtype=np.float32)
+        return hybrid_scores(dense, bm25_scores(queries, descriptions), self.dense_weight)
+
+    def search(self, queries: list[str], descriptions: list[str], top_k: int,
+               min_score: float, cache: EmbeddingCache | None = None) -> list[list[Match]]:
+        """For each query, at most ``top_k`` descriptions scoring ``min_score`` or more."""
+        scores = self.scores(queries, descriptions, cache)
+        results = []
+        for row in scores:
+            order = np.argsort(-row, kind="stable")[:top_k]
+            results.append([Match(int(i), float(row[i])) for i in order if row[i] >= min_score])
+        return results
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, target)
