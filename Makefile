@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.movies_bench
 	$(BIN)/python -m benchmarks.interests_bench
 	$(BIN)/python -m benchmarks.resumes_bench
+	$(BIN)/python -m benchmarks.similarity_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:
