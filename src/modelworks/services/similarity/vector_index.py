@@ -59,6 +59,11 @@ class VectorIndex:
         index.add(vectors)
         return cls(index, len(vectors))
 
+    def set_search_depth(self, depth: int) -> None:
+        """How many candidates an HNSW search keeps (more: better recall, slower)."""
+        if isinstance(self._index, faiss.IndexHNSW):
+            self._index.hnsw.efSearch = depth
+
     def search(self, queries: NDArray[np.float32], k: int
                ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """Scores and row numbers of the ``k`` best rows per query (row -1: fewer exist)."""
