@@ -44,7 +44,7 @@ SYNOPSES = (Path(__file__).resolve().parents[2] / "shared/datasets/radix/surroga
             / "daniele21-Genre_Detection/test.csv")
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 QUERIES = 1000
-SEARCH_DEPTHS = (128, 256, 512)
+SEARCH_DEPTHS = (128, 384)
 
 
 def sentences() -> list[str]:

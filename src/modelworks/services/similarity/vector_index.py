@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 EXACT_LIMIT = 50_000
 HNSW_NEIGHBOURS = 32
 HNSW_BUILD_DEPTH = 80
-HNSW_SEARCH_DEPTH = 128
+HNSW_SEARCH_DEPTH = 384
 
 
 @dataclass(frozen=True)
