@@ -81,3 +81,11 @@ def test_redis_values_of_the_wrong_size_are_misses(redis_url: str) -> None:
     key = f"broken-{uuid.uuid4()}"
     redis.Redis.from_url(redis_url).set("modelworks:emb:" + key, b"short", ex=60)
     assert RedisCache(redis_url).get_many([key]) == [None]
+
+
+def test_an_unreachable_redis_costs_encoding_not_errors() -> None:
+    cache, encode = RedisCache("redis://127.0.0.1:1/0"), CountingEncoder()  # nothing listens
+    vectors = embed_with_cache(["saw", "bear"], "enc", cache, encode)
+    assert vectors.shape == (2, EMBEDDING_DIM)
+    assert encode.calls == [["saw", "bear"]]
+    assert (cache.hits, cache.misses) == (0, 2)

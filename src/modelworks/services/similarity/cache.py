@@ -7,6 +7,7 @@ two workers (or machines, with Redis) share every vector either has computed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -19,6 +20,7 @@ from modelworks.core.encoders.minilm import EMBEDDING_DIM
 
 Vector = NDArray[np.float32]
 _PREFIX = "modelworks:emb:"
+log = logging.getLogger(__name__)
 
 
 def cache_key(encoder_id: str, text: str) -> str:
@@ -67,19 +69,30 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Vectors in Redis as raw float32 bytes, shared by every worker and machine."""
+    """Vectors in Redis as raw float32 bytes, shared by every worker and machine.
+
+    The cache only saves work: when Redis cannot be reached, lookups miss and writes are
+    dropped (with a warning), and requests are answered by encoding, never failed.
+    """
 
     def __init__(self, url: str, ttl_seconds: int | None = None) -> None:
         import redis
 
-        self._client = redis.Redis.from_url(url)
+        self._client = redis.Redis.from_url(url, socket_timeout=1.0,
+                                            socket_connect_timeout=1.0)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._ttl = ttl_seconds
         self.hits = 0
         self.misses = 0
 
     def get_many(self, keys: list[str]) -> list[Vector | None]:
         """One MGET round trip."""
-        raw = self._client.mget([_PREFIX + key for key in keys]) if keys else []
+        try:
+            raw = self._client.mget([_PREFIX + key for key in keys]) if keys else []
+        except self._errors as exc:
+            log.warning("embedding cache unreachable; encoding instead",
+                        extra={"error": str(exc)})
+            raw = [None] * len(keys)
         found: list[Vector | None] = [
             np.frombuffer(value, dtype=np.float32).copy()
             if isinstance(value, bytes) and len(value) == EMBEDDING_DIM * 4 else None
@@ -97,7 +110,11 @@ class RedisCache:
         for key, vector in items.items():
             pipeline.set(_PREFIX + key, np.asarray(vector, dtype=np.float32).tobytes(),
                          ex=self._ttl)
-        pipeline.execute()
+        try:
+            pipeline.execute()
+        except self._errors as exc:
+            log.warning("embedding cache unreachable; vectors not stored",
+                        extra={"error": str(exc)})
 
     def ping(self) -> bool:
         """Whether the server answers."""
