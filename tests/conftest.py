@@ -95,7 +95,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as connection:
-        for table in ("jobs", "resume_predictions", "interest_users", "feedback", "predictions",
+        for table in ("catalog_products", "catalogs", "jobs", "resume_predictions",
+                      "interest_users", "feedback", "predictions",
                       "api_keys", "alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()

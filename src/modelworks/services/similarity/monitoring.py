@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from modelworks.services.similarity.cache import EmbeddingCache
 from modelworks.services.similarity.model import Match
 
-ROUTES = ("predict",)
+ROUTES = ("predict", "catalog")
 _SCORE_BUCKETS = tuple(round(-0.2 + 0.1 * i, 1) for i in range(13))  # -0.2 .. 1.0
 
 

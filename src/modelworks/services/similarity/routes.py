@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from modelworks.server.auth import PredictKey
+from modelworks.server.auth import PredictKey, TrainKey
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
+from modelworks.services.similarity.catalog import CatalogStore, Product
+from modelworks.services.similarity.model import Match, SimilarityModel
 from modelworks.services.similarity.monitoring import SimilarityMetrics
-from modelworks.services.similarity.schemas import parse_predict
+from modelworks.services.similarity.schemas import (
+    catalog_name,
+    parse_ids,
+    parse_predict,
+    parse_products,
+    parse_search,
+)
 
 if TYPE_CHECKING:
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
-    from modelworks.services.similarity.model import SimilarityModel
     from modelworks.services.similarity.service import SimilarityService
 
 
@@ -55,6 +62,44 @@ def build_router(service: SimilarityService, context: ServiceContext) -> APIRout
     async def predict_get() -> JSONResponse:
         return JSONResponse({"message": "This endpoint only supports POST requests"},
                             status_code=405, headers={"Allow": "POST"})
+
+    catalogs = CatalogStore(context.engine, context.settings.home / "catalogs")
+
+    @router.post("/catalogs/{name}/products", summary="Add or update products of a catalogue")
+    async def add_products(name: str, request: Request, key: TrainKey) -> dict[str, Any]:
+        name = catalog_name(name)
+        parsed = parse_products(await request.body(), max_chars)
+        model: SimilarityModel = context.live.current().model
+        vectors = await run_in_threadpool(model.embed, [p[1] for p in parsed], cache)
+        products = [Product(*p) for p in parsed]
+        size = await run_in_threadpool(catalogs.upsert, name, products, vectors,
+                                       model.encoder_id_)
+        return {"catalog": name, "upserted": len(products), "size": size}
+
+    @router.delete("/catalogs/{name}/products", summary="Remove products from a catalogue")
+    async def remove_products(name: str, request: Request, key: TrainKey) -> dict[str, Any]:
+        name = catalog_name(name)
+        deleted, size = await run_in_threadpool(catalogs.remove, name,
+                                                parse_ids(await request.body()))
+        return {"catalog": name, "deleted": deleted, "size": size}
+
+    @router.post("/catalogs/{name}/search", summary="The products that best match a query")
+    async def search(name: str, request: Request, key: PredictKey) -> Response:
+        name = catalog_name(name)
+        body = parse_search(await request.body(), max_chars)
+        loaded = context.live.current()
+        model: SimilarityModel = loaded.model
+        query = (await run_in_threadpool(model.embed, [body.query], cache))[0]
+        hits = await run_in_threadpool(catalogs.search, name, query, body.top_k,
+                                       body.min_score, body.filters, model.encoder_id_,
+                                       model.embed)
+        monitor.observe("catalog", [[Match(0, hit.score) for hit in hits]])
+        payload = {"catalog": name, "query": body.query, "results": [
+            {"id": hit.product.id, "description": hit.product.description,
+             "metadata": hit.product.attributes, "score": round(hit.score, 4)}
+            for hit in hits]}
+        return Response(orjson.dumps(payload), media_type="application/json",
+                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
 
     @router.get("/health", summary="The similarity service answers")
     async def health() -> dict[str, str]:

@@ -76,3 +76,89 @@ def _min_score(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DataError("min_score must be a number", field="min_score")
     return float(value)
+
+
+MAX_PRODUCTS_PER_BATCH = 1000
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def catalog_name(name: str) -> str:
+    """A catalogue name: 1-100 letters, digits, ``-`` or ``_``."""
+    if not 1 <= len(name) <= 100 or not set(name) <= NAME_CHARS:
+        raise DataError("a catalogue name is 1-100 letters, digits, - or _", field="name")
+    return name
+
+
+def _object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise DataError("the body must be a JSON object")
+    return body
+
+
+def parse_products(raw: bytes, max_chars: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """``{"products": [{"id", "description", ...attributes}]}`` as (id, description, attrs)."""
+    products = _object(raw).get("products")
+    if not isinstance(products, list) or not products:
+        raise DataError("products must be a non-empty list of objects with id and description",
+                        field="products")
+    if len(products) > MAX_PRODUCTS_PER_BATCH:
+        raise DataError(f"at most {MAX_PRODUCTS_PER_BATCH} products per batch",
+                        field="products")
+    parsed = []
+    for number, product in enumerate(products):
+        where = f"products.{number}"
+        if not isinstance(product, dict):
+            raise DataError(f"{where} must be an object", field=where)
+        product_id, description = product.get("id"), product.get("description")
+        if isinstance(product_id, bool) or not isinstance(product_id, str | int) or (
+                not str(product_id).strip()) or len(str(product_id)) > 200:
+            raise DataError(f"{where}.id must be a string or integer (up to 200 characters)",
+                            field=f"{where}.id")
+        if not isinstance(description, str) or not description.strip():
+            raise DataError(f"{where}.description must be a non-empty string",
+                            field=f"{where}.description")
+        if len(description) > max_chars:
+            raise DataError(f"{where}.description is over {max_chars} characters",
+                            field=f"{where}.description")
+        attributes = {k: v for k, v in product.items() if k not in ("id", "description")}
+        parsed.append((str(product_id), description, attributes))
+    return parsed
+
+
+def parse_ids(raw: bytes) -> list[str]:
+    """``{"ids": [...]}``."""
+    ids = _object(raw).get("ids")
+    if not isinstance(ids, list) or not ids or not all(
+            isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
+        raise DataError("ids must be a non-empty list of product ids", field="ids")
+    return [str(i) for i in ids]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A catalogue search."""
+
+    query: str
+    top_k: int
+    min_score: float
+    filters: dict[str, Any]
+
+
+def parse_search(raw: bytes, max_chars: int) -> SearchRequest:
+    """``{"query", "top_k"?, "min_score"?, "filters"?}``; filters match attributes exactly."""
+    body = _object(raw)
+    query = body.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise DataError("query must be a non-empty string", field="query")
+    if len(query) > max_chars:
+        raise DataError(f"query is over {max_chars} characters", field="query")
+    filters = body.get("filters") or {}
+    if not isinstance(filters, dict) or not all(
+            isinstance(v, str | int | float | bool) for v in filters.values()):
+        raise DataError("filters must map attribute names to single values", field="filters")
+    return SearchRequest(query, _top_k(body.get("top_k")), _min_score(body.get("min_score")),
+                         filters)
