@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.core.registry import Registry
 from modelworks.core.settings import Settings
 from modelworks.server.app import create_app
+from modelworks.server.db import make_engine, migrate
+from modelworks.services.similarity.catalog import CatalogStore, Product
+from modelworks.services.similarity.model import SimilarityModel
 from tests.conftest import copy_registry, make_settings
 
 PRODUCTS = [
@@ -90,3 +96,24 @@ def test_errors_name_the_problem(settings: Settings) -> None:
             assert response.json()["field"] == field
         gone = client.request("DELETE", "/catalogs/nothing/products", json={"ids": ["a"]})
         assert gone.status_code == 404
+
+
+def test_products_embedded_by_another_encoder_are_embedded_again(
+        tmp_path: Path, minilm_assets: MiniLMAssets, similarity_registry: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    migrate(engine)
+    store = CatalogStore(engine, tmp_path / "catalogs")
+    model = SimilarityModel.load(Registry(similarity_registry).verified_folder("similarity", 1))
+    products = [Product("saw", "A hand saw for cutting lumber", {}),
+                Product("bear", "A soft teddy bear", {})]
+    old_vectors = np.zeros((2, 384), dtype=np.float32)  # what an older encoder left behind
+    old_vectors[:, 0] = 1.0
+    store.upsert("shop", products, old_vectors, "an-older-encoder")
+    query = model.embed(["cut wood"])[0]
+    hits = store.search("shop", query, 2, -1.0, {}, model.encoder_id_, model.embed)
+    assert [hit.product.id for hit in hits] == ["saw", "bear"]
+    assert hits[0].score > hits[1].score  # real vectors now, not the old identical ones
+    with engine.connect() as connection:
+        encoders = set(connection.execute(text("SELECT encoder_id FROM catalog_products")
+                                          ).scalars())
+    assert encoders == {model.encoder_id_}
