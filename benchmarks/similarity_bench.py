@@ -151,11 +151,14 @@ def service_figures(home: Path, texts: list[str]) -> None:
           f"{statistics.median(cold):.1f} ms, warm (descriptions cached) median "
           f"{statistics.median(warm):.1f} ms ({speedup:.0f}x)")
 
-    started = time.perf_counter()
-    with running_server(home, "similarity"):
-        ready = time.perf_counter() - started
-    print(f"modelworks serve --services similarity: /readyz answered {ready:.2f} s after start "
-          f"(target < 3 s; includes the interpreter start)")
+    starts = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with running_server(home, "similarity"):
+            starts.append(time.perf_counter() - started)
+    print(f"modelworks serve --services similarity: /readyz answered a median "
+          f"{statistics.median(starts):.2f} s after the process started, of 5 starts "
+          f"(min {min(starts):.2f}, max {max(starts):.2f}; target < 3 s)")
 
 
 def clustered(n: int, seed: int, dim: int = 384) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import bm25s
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,6 +20,8 @@ class Mode(StrEnum):
 
 
 def _tokens(texts: list[str]) -> list[list[str]]:
+    import bm25s  # here, not at the top: serving in dense mode never needs it (0.4 s to import)
+
     tokenized = bm25s.tokenize(texts, stopwords="en", show_progress=False,
                                return_ids=False)
     return [list(words) for words in tokenized]
@@ -28,6 +29,8 @@ def _tokens(texts: list[str]) -> list[list[str]]:
 
 def bm25_scores(queries: list[str], documents: list[str]) -> NDArray[np.float32]:
     """Queries x documents BM25 scores (an index of ``documents`` built for this call)."""
+    import bm25s
+
     index = bm25s.BM25()
     index.index(_tokens(documents), show_progress=False)
     scores = np.zeros((len(queries), len(documents)), dtype=np.float32)
