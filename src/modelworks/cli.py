@@ -97,7 +97,6 @@ def dashboard(
 ) -> None:
     """Start the Streamlit dashboard (explore, train, promote, infer) against a running API."""
     import os
-    import subprocess
     import sys
 
     import modelworks.dashboard
@@ -112,7 +111,9 @@ def dashboard(
                "--client.toolbarMode", "minimal"]
     console.print(f"dashboard on http://{host or settings.host}:{port} "
                   f"(API {settings.api_url})")
-    raise typer.Exit(subprocess.call(command))  # noqa: S603 - our interpreter, fixed arguments
+    # Become Streamlit rather than wait for it, so a signal to this process (Ctrl-C, a
+    # supervisor's stop) reaches the server and no orphan keeps the port.
+    os.execv(sys.executable, command)  # noqa: S606 - our interpreter, fixed arguments
 
 
 @data_app.command("prepare")
