@@ -36,6 +36,18 @@ def uuid_value(text: str, name: str) -> str:
         raise DataError(f"{name} must be a UUID (got {text[:60]!r})", field=name) from None
 
 
+def flag(raw: str | None, name: str) -> bool:
+    """A true/false query value (``1/0``, ``true/false``, ``yes/no``, ``on/off``); absent: False."""
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise DataError(f"{name} must be true or false (got {raw[:40]!r})", field=name)
+
+
 def int_param(query: QueryParams, name: str, bounds: Bounds) -> int:
     """An integer query parameter within ``bounds``; absent: the default."""
     raw = query.get(name)

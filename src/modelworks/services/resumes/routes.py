@@ -13,7 +13,7 @@ from modelworks.core.errors import DataError, PayloadTooLarge
 from modelworks.server.auth import PredictKey, TrainKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.middleware import request_id
-from modelworks.server.params import Bounds, int_param, openapi_parameters
+from modelworks.server.params import Bounds, flag, int_param, openapi_parameters
 from modelworks.services.resumes.history import PredictionHistory
 from modelworks.services.resumes.schemas import INFERENCE_EXPECTED, MAX_PAGE, InferenceRequest
 from modelworks.services.resumes.vocabulary import CATEGORIES
@@ -40,7 +40,7 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
                                                                 "probabilities and the "
                                                                 "prediction's id"))})})
     async def inference(request: Request, key: PredictKey) -> Response:
-        detail = _flag(request.query_params.get("detail"), "detail")
+        detail = flag(request.query_params.get("detail"), "detail")
         body = parse_json_body(InferenceRequest, await request.body(), INFERENCE_EXPECTED)
         text = body.text
         if not text.strip():
@@ -92,13 +92,3 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
 
     return router
 
-
-def _flag(raw: str | None, name: str) -> bool:
-    if raw is None:
-        return False
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise DataError(f"{name} must be true or false (got {raw[:40]!r})", field=name)

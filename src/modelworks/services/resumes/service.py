@@ -21,10 +21,12 @@ from modelworks.services.resumes.data import (
 from modelworks.services.resumes.generator import ResumeConfig
 from modelworks.services.resumes.model import ResumeModel
 from modelworks.services.resumes.models import (
+    CLASSIFIERS,
     MiniLMLogistic,
     NaiveBayes,
     ResumeClassifier,
     TfidfLogistic,
+    classifier_kinds,
 )
 from modelworks.services.resumes.report import confusion_png, details, headline
 
@@ -151,7 +153,7 @@ class ResumesService:
         """Every kind fitted on the training split, measured on the held-out one."""
         train, held = self.split(data)
         results: dict[str, Metrics] = {}
-        for step, kind in enumerate((NaiveBayes.kind, TfidfLogistic.kind, MiniLMLogistic.kind)):
+        for step, kind in enumerate(classifier_kinds()):
             progress(f"fitting {kind}", step / 3)
             resumes: Resumes = train.rows
             classifier = self._classifier(kind).fit(resumes.texts, resumes.labels)
@@ -160,13 +162,9 @@ class ResumesService:
         return results
 
     def _classifier(self, kind: str) -> ResumeClassifier:
-        if kind == NaiveBayes.kind:
-            return NaiveBayes()
-        if kind == TfidfLogistic.kind:
-            return TfidfLogistic()
-        if kind == MiniLMLogistic.kind:
-            return MiniLMLogistic(self._embedder())
-        raise ValueError(f"unknown resume model kind {kind!r}")
+        if kind not in CLASSIFIERS:
+            raise ValueError(f"unknown resume model kind {kind!r}")
+        return CLASSIFIERS[kind].create(self._embedder)
 
     def _embedder(self) -> StaticEmbedder:
         if self._assets_dir is None:

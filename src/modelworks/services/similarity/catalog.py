@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from modelworks.core.encoders.minilm import EMBEDDING_DIM
 from modelworks.core.errors import NotFound
 from modelworks.server.db import Base, utcnow
 from modelworks.services.similarity.vector_index import VectorIndex
@@ -173,7 +174,7 @@ class CatalogStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         products = [Product(r.product_id, r.description, json.loads(r.attributes)) for r in rows]
-        vectors = np.zeros((len(rows), 384), dtype=np.float32)
+        vectors = np.zeros((len(rows), EMBEDDING_DIM), dtype=np.float32)
         stale = [i for i, r in enumerate(rows) if r.encoder_id != encoder_id]
         for i, r in enumerate(rows):
             if r.encoder_id == encoder_id:
