@@ -49,14 +49,8 @@ def serve(
     auth: Annotated[AuthMode | None, typer.Option(help="required or off")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
-    """Start the API server."""
+    """Start the API server (with --workers N, N forked processes sharing the models)."""
     import os
-
-    import uvicorn
-
-    from modelworks.server.app import create_app, prepare_database
-    from modelworks.server.db import make_engine
-    from modelworks.server.logs import configure_logging
 
     # Worker processes read their settings from the environment, so options travel there.
     overrides: dict[str, str] = {}
@@ -71,20 +65,31 @@ def serve(
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host,
                                            "port": port or settings.port})
+    run_dir = None
+    if settings.workers > 1:
+        from modelworks.server.workers import make_run_dir
+
+        run_dir = make_run_dir()  # before the server modules import prometheus_client
+        threads = settings.model_threads if "MODELWORKS_MODEL_THREADS" in os.environ else 1
+        settings = settings.model_copy(update={"run_dir": run_dir, "model_threads": threads})
+
+    import uvicorn
+
+    from modelworks.server.app import create_app, prepare_database
+    from modelworks.server.logs import configure_logging
+    from modelworks.server.workers import serve_forked
+
     configure_logging(settings.log_level)
     try:
-        if settings.workers == 1:
-            application = create_app(settings)
+        application = create_app(settings)
+        if run_dir is None:
             uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
             return
-        engine = make_engine(settings.resolved_database_url)
-        prepare_database(settings, engine)
-        engine.dispose()
+        # Once, before any worker exists, so workers never race to migrate or create keys.
+        prepare_database(settings, application.state.engine)
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
-    uvicorn.run("modelworks.server.app:app_from_environment", factory=True,
-                workers=settings.workers, host=settings.host, port=settings.port,
-                log_config=None)
+    serve_forked(application, settings, run_dir)
 
 
 @app.command()

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
         description="Server worker processes; each loads every live model and shares the "
                     "registry and database with the others.",
     )
+    model_threads: int = Field(
+        default=0, ge=0, le=256,
+        description="Native threads one prediction may use (ONNX Runtime intra-op); 0: one "
+                    "per core. `serve --workers N` uses 1 unless set: N processes already "
+                    "fill the cores, and a thread pool made before the fork cannot be freed "
+                    "safely after it.",
+    )
+    run_dir: Path | None = Field(
+        default=None,
+        description="Folder the workers of one multi-worker server share (Prometheus "
+                    "multiprocess files, which version each worker serves); `serve --workers` "
+                    "makes a fresh one, so leave it unset.",
+    )
     services: list[str] | None = Field(
         default=None, description="Services to enable (JSON list); default: all installed."
     )

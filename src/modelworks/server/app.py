@@ -30,11 +30,11 @@ from modelworks.server.db import make_engine, migrate
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
-from modelworks.server.logs import configure_logging
 from modelworks.server.metrics import ServerMetrics
 from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
+from modelworks.server.worker_status import WorkerStatus
 
 log = logging.getLogger(__name__)
 _SWITCH_INTERVAL_SECONDS = 0.001
@@ -57,6 +57,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
     jobs = JobStore(engine)
+    worker_status = WorkerStatus(settings.run_dir)
 
     def fail_abandoned_jobs() -> None:
         jobs.fail_abandoned()
@@ -65,9 +66,16 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     periodic: list[Callable[[], None]] = [fail_abandoned_jobs]
     stop_polling = threading.Event()
 
+    def publish_live() -> None:
+        for name, model in live.items():
+            if model.version is not None:
+                metrics.model_version.labels(name).set(model.version)
+        worker_status.publish(live)
+
     def refresh_all() -> None:
         for model in live.values():
             model.refresh()
+        publish_live()
         for task in periodic:
             try:
                 task()
@@ -76,7 +84,10 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     def poll() -> None:
         while not stop_polling.wait(settings.live_poll_seconds):
-            refresh_all()
+            try:
+                refresh_all()
+            except Exception:  # the poller must outlive any one failure, or swaps stop
+                log.exception("live model refresh round failed")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,25 +144,25 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def prometheus() -> Response:
-        for name, model in live.items():  # read at scrape time, so a swap shows at once
-            if model.version is not None:
-                metrics.model_version.labels(name).set(model.version)
+        publish_live()  # this worker's swap shows at once, not at the next poll
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.get("/models", tags=["models"], summary="Every service's versions and live model")
     def list_models(key: AdminKey) -> dict[str, Any]:
-        return {name: _model_status(registry, live[name]) for name in services}
+        return {name: _model_status(registry, live, name, worker_status) for name in services}
 
     @app.get("/models/{service}", tags=["models"], summary="One service's versions and live model")
     def show_model(service: str, key: AdminKey) -> dict[str, Any]:
-        return _model_status(registry, _live_of(live, service))
+        _live_of(live, service)
+        return _model_status(registry, live, service, worker_status)
 
     @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias")
     def set_live(service: str, body: LiveRequest, key: AdminKey) -> dict[str, Any]:
         model = _live_of(live, service)
         registry.promote(service, body.version)
-        model.refresh()
-        return _model_status(registry, model)
+        model.refresh()  # this worker at once; the others at their next poll
+        publish_live()
+        return _model_status(registry, live, service, worker_status)
 
     return app
 
@@ -176,21 +187,15 @@ def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
     return keys
 
 
-def app_from_environment() -> FastAPI:
-    """App factory for server worker processes: settings from ``MODELWORKS_*`` variables."""
-    settings = Settings()
-    configure_logging(settings.log_level)
-    return create_app(settings)
-
-
 def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
     if service not in live:
         raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")
     return live[service]
 
 
-def _model_status(registry: Registry, model: LiveModel[Any]) -> dict[str, Any]:
-    name = model.service.name
+def _model_status(registry: Registry, live: dict[str, LiveModel[Any]], name: str,
+                  worker_status: WorkerStatus) -> dict[str, Any]:
+    model = live[name]
     service = model.service
     return {
         "service": name,
@@ -199,6 +204,7 @@ def _model_status(registry: Registry, model: LiveModel[Any]) -> dict[str, Any]:
         "live": registry.live_version(name),
         "loaded": model.version,
         "last_error": model.last_error,
+        "workers": worker_status.workers(live, name),
         "versions": [{"version": m.version, "created_at": m.created_at, "metrics": m.metrics,
                       "rows": m.n_rows, "params": m.params, "name": m.notes.get("name", ""),
                       "gate": m.notes.get("gate")} for m in registry.versions(name)],

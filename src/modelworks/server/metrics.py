@@ -1,8 +1,15 @@
-"""Prometheus metrics of one server (own registry, so several apps can live in one process)."""
+"""Prometheus metrics of one server (own registry, so several apps can live in one process).
+
+With several workers (``serve --workers``), every worker writes its values into Prometheus's
+multiprocess files and ``render`` sums them, so any worker answers a scrape for all of them.
+"""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 
 class ServerMetrics:
@@ -18,9 +25,12 @@ class ServerMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
                      60, 180),
         )
+        # One series per live worker (a ``pid`` label in multi-worker mode), so a swap that
+        # some worker has not picked up yet is visible.
         self.model_version = Gauge("modelworks_model_version",
                                    "Version of the live model each service serves.",
-                                   ["service"], registry=self.registry)
+                                   ["service"], registry=self.registry,
+                                   multiprocess_mode="liveall")
         self.predictions = Counter("modelworks_predictions", "Predictions served (items).",
                                    ["service"], registry=self.registry)
 
@@ -30,5 +40,10 @@ class ServerMetrics:
         self.latency.labels(method, route).observe(seconds)
 
     def render(self) -> bytes:
-        """The text exposition format."""
-        return bytes(generate_latest(self.registry))
+        """The text exposition format (every worker's values in multi-worker mode)."""
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not folder:
+            return bytes(generate_latest(self.registry))
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=folder)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(merged))

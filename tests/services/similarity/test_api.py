@@ -115,10 +115,11 @@ def metric(client: TestClient, name: str) -> float:
 def test_descriptions_are_embedded_once(client: TestClient) -> None:
     catalogue = [f"catalogue item {i}: a sturdy tool" for i in range(40)]
     client.post("/predict", json={"queries": ["first"], "product_descriptions": catalogue})
-    misses = metric(client, "modelworks_embedding_cache_misses")
+    misses = metric(client, "modelworks_embedding_cache_misses_total")
+    hits = metric(client, "modelworks_embedding_cache_hits_total")
     client.post("/predict", json={"queries": ["second"], "product_descriptions": catalogue})
-    assert metric(client, "modelworks_embedding_cache_misses") == misses + 1  # the query only
-    assert 0 < metric(client, "modelworks_embedding_cache_hit_ratio") < 1
+    assert metric(client, "modelworks_embedding_cache_misses_total") == misses + 1  # the query
+    assert metric(client, "modelworks_embedding_cache_hits_total") == hits + 40
 
 
 def test_scores_and_empty_answers_are_monitored(client: TestClient) -> None:
@@ -141,6 +142,6 @@ def test_a_redis_cache_is_shared_by_servers(tmp_path: Path, minilm_assets: MiniL
         first.post("/predict", json=body).raise_for_status()
     with TestClient(create_app(settings)) as second:
         answer = second.post("/predict", json=body).json()
-        assert metric(second, "modelworks_embedding_cache_misses") == 0
-        assert metric(second, "modelworks_embedding_cache_hits") == 6
+        assert metric(second, "modelworks_embedding_cache_misses_total") == 0
+        assert metric(second, "modelworks_embedding_cache_hits_total") == 6
     assert len(answer["results"][0]["results"]) == 5

@@ -33,6 +33,8 @@ class EmbeddingCache(Protocol):
 
     hits: int
     misses: int
+    listeners: list[Callable[[int, int], None]]
+    """Called with (hits, misses) after each lookup, e.g. to count them in Prometheus."""
 
     def get_many(self, keys: list[str]) -> list[Vector | None]:
         """The vector of each key, or ``None`` where it is not cached."""
@@ -41,14 +43,29 @@ class EmbeddingCache(Protocol):
         """Store vectors."""
 
 
-class MemoryCache:
+class _Counted:
+    """Hit and miss counts of this process, reported to listeners as they happen."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.misses = 0
+        self.listeners: list[Callable[[int, int], None]] = []
+
+    def _count(self, found: list[Vector | None]) -> None:
+        hit = sum(vector is not None for vector in found)
+        self.hits += hit
+        self.misses += len(found) - hit
+        for listener in self.listeners:
+            listener(hit, len(found) - hit)
+
+
+class MemoryCache(_Counted):
     """A bounded in-process LRU cache (the default)."""
 
     def __init__(self, max_entries: int) -> None:
+        super().__init__()
         self._vectors: LRUCache[str, Vector] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get_many(self, keys: list[str]) -> list[Vector | None]:
         """Look up and count."""
@@ -62,13 +79,8 @@ class MemoryCache:
         with self._lock:
             self._vectors.update(items)
 
-    def _count(self, found: list[Vector | None]) -> None:
-        hit = sum(vector is not None for vector in found)
-        self.hits += hit
-        self.misses += len(found) - hit
 
-
-class RedisCache:
+class RedisCache(_Counted):
     """Vectors in Redis as raw float32 bytes, shared by every worker and machine.
 
     The cache only saves work: when Redis cannot be reached, lookups miss and writes are
@@ -78,12 +90,11 @@ class RedisCache:
     def __init__(self, url: str, ttl_seconds: int | None = None) -> None:
         import redis
 
+        super().__init__()
         self._client = redis.Redis.from_url(url, socket_timeout=1.0,
                                             socket_connect_timeout=1.0)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._ttl = ttl_seconds
-        self.hits = 0
-        self.misses = 0
 
     def get_many(self, keys: list[str]) -> list[Vector | None]:
         """One MGET round trip."""
@@ -97,9 +108,7 @@ class RedisCache:
             np.frombuffer(value, dtype=np.float32).copy()
             if isinstance(value, bytes) and len(value) == EMBEDDING_DIM * 4 else None
             for value in raw]
-        hit = sum(vector is not None for vector in found)
-        self.hits += hit
-        self.misses += len(found) - hit
+        self._count(found)
         return found
 
     def put_many(self, items: dict[str, Vector]) -> None:

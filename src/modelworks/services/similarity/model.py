@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,28 @@ class Match:
     score: float
 
 
+_ENCODERS: weakref.WeakValueDictionary[tuple[str, int], SentenceEncoder] = (
+    weakref.WeakValueDictionary())
+_ENCODERS_LOCK = threading.Lock()
+
+
+def shared_encoder(onnx_path: Path, tokenizer_path: Path, encoder_id: str,
+                   threads: int) -> SentenceEncoder:
+    """One loaded encoder per content hash in this process, shared by every version using it.
+
+    Versions differ in mode, weights and catalogue, rarely in the encoder, so a swap reuses the
+    session already in memory: it is not loaded twice, and in forked workers the session the
+    master loaded stays shared instead of being copied into each worker.
+    """
+    key = (encoder_id, threads)
+    with _ENCODERS_LOCK:
+        encoder = _ENCODERS.get(key)
+        if encoder is None:
+            encoder = SentenceEncoder(onnx_path, tokenizer_path, threads=threads)
+            _ENCODERS[key] = encoder
+        return encoder
+
+
 class SimilarityModel:
     """Ranks descriptions for queries; nothing is learned but the mode and the hybrid weight.
 
@@ -45,8 +69,8 @@ class SimilarityModel:
 
     def attach(self, onnx_path: Path, tokenizer_path: Path, encoder_id: str,
                threads: int = 0) -> SimilarityModel:
-        """Load the encoder; returns ``self``."""
-        self.encoder_ = SentenceEncoder(onnx_path, tokenizer_path, threads=threads)
+        """Load the encoder (or reuse the one already loaded with the same hash); ``self``."""
+        self.encoder_ = shared_encoder(onnx_path, tokenizer_path, encoder_id, threads)
         self.onnx_path_, self.tokenizer_path_, self.encoder_id_ = (onnx_path, tokenizer_path,
                                                                     encoder_id)
         return self
@@ -66,11 +90,12 @@ class SimilarityModel:
                                                "encoder_id": self.encoder_id_}))
 
     @classmethod
-    def load(cls, folder: Path) -> SimilarityModel:
+    def load(cls, folder: Path, threads: int = 0) -> SimilarityModel:
         """Load a saved version (the registry has verified its files)."""
         meta = json.loads((folder / META).read_text())
         model = cls(Mode(meta["mode"]), float(meta["dense_weight"]))
-        return model.attach(folder / ENCODER, folder / TOKENIZER, meta["encoder_id"])
+        return model.attach(folder / ENCODER, folder / TOKENIZER, meta["encoder_id"],
+                            threads=threads)
 
     def embed(self, texts: list[str], cache: EmbeddingCache | None = None) -> NDArray[np.float32]:
         """Unit vectors of ``texts``, through ``cache`` when one is given."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from modelworks.services.similarity.cache import EmbeddingCache
 from modelworks.services.similarity.model import Match
@@ -30,16 +30,19 @@ class SimilarityMetrics:
         for route in ROUTES:  # export zeros from the start, so rates work from the first scrape
             for metric in (self.top1, self.returned, self.queries, self.empty):
                 metric.labels(route)
-        hits = Gauge("modelworks_embedding_cache_hits", "Embedding cache hits in this process.",
-                     registry=registry)
-        misses = Gauge("modelworks_embedding_cache_misses",
-                       "Embedding cache misses in this process.", registry=registry)
-        ratio = Gauge("modelworks_embedding_cache_hit_ratio",
-                      "Share of looked-up texts found in the embedding cache.",
-                      registry=registry)
-        hits.set_function(lambda: cache.hits)
-        misses.set_function(lambda: cache.misses)
-        ratio.set_function(lambda: cache.hits / max(cache.hits + cache.misses, 1))
+        # Counters, not gauges read from the cache: in multi-worker mode each worker's counts
+        # live in Prometheus's shared files and are summed at scrape time. The hit ratio is
+        # rate(hits) / (rate(hits) + rate(misses)) in PromQL.
+        hits = Counter("modelworks_embedding_cache_hits", "Embedding cache hits.",
+                       registry=registry)
+        misses = Counter("modelworks_embedding_cache_misses", "Embedding cache misses.",
+                         registry=registry)
+
+        def count(hit: int, miss: int) -> None:
+            hits.inc(hit)
+            misses.inc(miss)
+
+        cache.listeners.append(count)
 
     def observe(self, route: str, answers: list[list[Match]]) -> None:
         """Record one request's answers."""

@@ -42,11 +42,13 @@ class SimilarityService:
     def __init__(self) -> None:
         self.gate_tolerance = 0.01
         self._assets_dir: Path | None = None
+        self._threads = 0
 
     def configure(self, settings: Settings) -> None:
         """Remember where encoder assets live and the gate's tolerance."""
         self._assets_dir = settings.assets_dir
         self.gate_tolerance = settings.gate_tolerance
+        self._threads = settings.model_threads
 
     def router(self, context: ServiceContext) -> APIRouter:
         """The HTTP contract."""
@@ -110,7 +112,7 @@ class SimilarityService:
 
     def load_model(self, folder: Path) -> SimilarityModel:
         """Load a registered version."""
-        return SimilarityModel.load(folder)
+        return SimilarityModel.load(folder, threads=self._threads)
 
     def warm_up(self, model: Any) -> None:
         """One real search."""

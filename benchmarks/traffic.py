@@ -1,0 +1,121 @@
+"""Steady concurrent traffic on every service of a running server, recording each answer.
+
+Used by the hot-swap test (which checks every answer's ``X-Model-Version`` against the live
+alias history) and by the worker benchmark (throughput with mixed traffic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+GENRES_CSV = (b"movie_id,year,synopsis\n"
+              b"1,2001,A detective hunts a killer through the rainy streets of the city.\n"
+              b"2,1995,Two friends fall in love on a summer trip and sing about it.\n")
+RESUME = ("Senior Java developer with eight years building Spring Boot microservices, "
+          "REST APIs and Kafka pipelines; led a team of five engineers.")
+PRODUCTS = ["cordless drill with two batteries", "stainless steel chef knife",
+            "waterproof hiking boots", "noise cancelling headphones", "garden hose 30 m"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request that a service answers with ``X-Model-Version``."""
+
+    service: str
+    method: str
+    path: str
+    json: Any = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+
+
+def calls_for_every_service(interest_handle: str) -> list[Call]:
+    """A cheap, valid request per service (interests needs a handle the model knows)."""
+    return [
+        Call("interests", "GET", f"/interests/{interest_handle}?top_k=5"),
+        Call("movies", "POST", "/api/recommend",
+             json={"age": 30, "gender": "F", "occupation": "engineer"}),
+        Call("genres", "POST", "/genres/predict",
+             files={"file": ("movies.csv", GENRES_CSV, "text/csv")}),
+        Call("resumes", "POST", "/api/inference", json={"text": RESUME}),
+        Call("similarity", "POST", "/predict",
+             json={"queries": ["a drill for the garage"], "product_descriptions": PRODUCTS}),
+    ]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one request got back, with monotonic start and end times."""
+
+    service: str
+    status: int
+    version: int | None
+    started: float
+    finished: float
+
+
+@dataclass
+class Traffic:
+    """Answers collected so far; ``errors`` holds transport failures (refused, reset, timeout)."""
+
+    answers: list[Answer] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _version(header: str | None) -> int | None:
+    if not header or ":" not in header:
+        return None
+    return int(header.rsplit(":", 1)[1])
+
+
+async def _client_loop(client: httpx.AsyncClient, calls: Iterator[Call],
+                       traffic: Traffic) -> None:
+    while not traffic.stop.is_set():
+        call = next(calls)
+        started = time.monotonic()
+        try:
+            response = await client.request(call.method, call.path, json=call.json,
+                                             files=call.files)
+        except httpx.HTTPError as exc:
+            traffic.errors.append(f"{call.service}: {type(exc).__name__}: {exc}")
+            continue
+        traffic.answers.append(Answer(call.service, response.status_code,
+                                      _version(response.headers.get("x-model-version")),
+                                      started, time.monotonic()))
+
+
+async def _drive(url: str, headers: dict[str, str], calls: list[Call], concurrency: int,
+                 traffic: Traffic) -> None:
+    # Short-lived connections spread over the workers (the kernel picks the accepting one).
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30,
+                                 limits=limits) as client:
+        await asyncio.gather(*(
+            _client_loop(client, itertools.islice(itertools.cycle(calls), offset, None),
+                         traffic)
+            for offset in range(concurrency)))
+
+
+@contextmanager
+def steady_traffic(url: str, headers: dict[str, str], calls: list[Call],
+                   concurrency: int = 8) -> Iterator[Traffic]:
+    """Send ``calls`` round-robin from ``concurrency`` clients until the block ends."""
+    traffic = Traffic()
+    thread = threading.Thread(
+        target=lambda: asyncio.run(_drive(url, headers, calls, concurrency, traffic)),
+        name="steady-traffic", daemon=True)
+    thread.start()
+    try:
+        yield traffic
+    finally:
+        traffic.stop.set()
+        thread.join(timeout=60)
