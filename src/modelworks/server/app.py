@@ -27,6 +27,7 @@ from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.heap import HeapTrimmer
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
@@ -62,8 +63,9 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     def fail_abandoned_jobs() -> None:
         jobs.fail_abandoned()
 
-    # Every server marks jobs whose process died as failed; services append their own tasks.
-    periodic: list[Callable[[], None]] = [fail_abandoned_jobs]
+    # Every server marks jobs whose process died as failed and hands free heap pages back;
+    # services append their own tasks.
+    periodic: list[Callable[[], None]] = [fail_abandoned_jobs, HeapTrimmer()]
     stop_polling = threading.Event()
 
     def publish_live() -> None:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 
+from modelworks.server.heap import limit_arenas
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -46,6 +48,7 @@ def make_run_dir() -> Path:
     # (read once, when numpy and friends load, which is why this happens here).
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
+    limit_arenas()  # inherited by the forked workers
     run_dir = Path(tempfile.mkdtemp(prefix="modelworks-run-"))
     (run_dir / "metrics").mkdir()
     (run_dir / "workers").mkdir()

@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
+from modelworks.core.arrays import load_shared
 from modelworks.core.encoders.minilm import StaticEmbedder
 from modelworks.core.progress import Progress, no_progress
 
@@ -231,7 +232,7 @@ class GenreClassifier:
         """Rebuild a saved model; the embedding table is memory-mapped, not copied."""
         state = json.loads((folder / "model.json").read_text())
         params = state["params"]
-        table = np.load(folder / _EMBEDDINGS, mmap_mode="r", allow_pickle=False)
+        table = load_shared(folder / _EMBEDDINGS)
         model = cls(
             StaticEmbedder(table, folder / _TOKENIZER),
             word_ngrams=tuple(params["word_ngrams"]), char_ngrams=tuple(params["char_ngrams"]),
@@ -247,8 +248,8 @@ class GenreClassifier:
         linear = []
         for name in ("view0", "view1", "stack"):
             part = OneVsRestLogistic()
-            part.coef_ = np.load(folder / f"{name}_coef.npy", allow_pickle=False)
-            part.intercept_ = np.load(folder / f"{name}_intercept.npy", allow_pickle=False)
+            part.coef_ = load_shared(folder / f"{name}_coef.npy")
+            part.intercept_ = load_shared(folder / f"{name}_intercept.npy")
             linear.append(part)
         model.view_models_ = linear[:2]
         model.stack_model_ = linear[2]
@@ -268,5 +269,5 @@ def _restore_vectorizer(state: dict[str, Any], idf_path: Path) -> TfidfVectorize
     params["ngram_range"] = tuple(params["ngram_range"])
     vectorizer = TfidfVectorizer(**params)
     vectorizer.vocabulary_ = state["vocabulary"]
-    vectorizer.idf_ = np.load(idf_path, allow_pickle=False)
+    vectorizer.idf_ = load_shared(idf_path)
     return vectorizer

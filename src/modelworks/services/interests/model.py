@@ -32,6 +32,7 @@ from scipy import sparse
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge
 
+from modelworks.core.arrays import load_shared
 from modelworks.core.progress import Progress, no_progress
 from modelworks.services.interests.data import Catalogue, InterestsData
 from modelworks.services.interests.features import (
@@ -250,12 +251,12 @@ class InterestModel:
         meta = json.loads((folder / "model.json").read_text())
         model = cls(**meta["params"])
         for name in _ARRAYS:
-            setattr(model, f"{name}_", np.load(folder / f"{name}.npy", allow_pickle=False))
+            setattr(model, f"{name}_", load_shared(folder / f"{name}.npy"))
         n_titles = len(model.title_ids_)
         widths = {"pool_consumed": n_titles, "pool_interests": len(meta["interest_ids"])}
         for name in _CSR:
-            indptr = np.load(folder / f"{name}_indptr.npy", allow_pickle=False)
-            indices = np.load(folder / f"{name}_indices.npy", allow_pickle=False)
+            indptr = load_shared(folder / f"{name}_indptr.npy")
+            indices = load_shared(folder / f"{name}_indices.npy")
             setattr(model, f"{name}_", sparse.csr_matrix(
                 (np.ones(len(indices), dtype=np.float32), indices, indptr),
                 shape=(len(indptr) - 1, widths[name])))

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from modelworks.core.arrays import load_shared
 from modelworks.core.progress import Progress, no_progress
 from modelworks.services.movies.data import MovieLens
 from modelworks.services.movies.features import demographic_features
@@ -116,7 +117,7 @@ class DemographicRecommender:
         meta = json.loads((folder / "model.json").read_text())
         model = cls(**meta["params"])
         for name in _ARRAYS:
-            setattr(model, f"{name}_", np.load(folder / f"{name}.npy", allow_pickle=False))
+            setattr(model, f"{name}_", load_shared(folder / f"{name}.npy"))
         model.titles_ = list(meta["titles"])
         model.n_users_ = int(meta["n_users"])
         return model

@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 
+from modelworks.core.arrays import load_shared
 from modelworks.core.encoders.minilm import StaticEmbedder
 
 _META = "model.json"
@@ -65,7 +66,7 @@ def _write(folder: Path, meta: dict[str, Any], **arrays: NDArray[Any]) -> None:
 
 def _read(folder: Path, *names: str) -> tuple[dict[str, Any], list[NDArray[Any]]]:
     meta = json.loads((folder / _META).read_text())
-    return meta, [np.load(folder / f"{name}.npy", allow_pickle=False) for name in names]
+    return meta, [load_shared(folder / f"{name}.npy") for name in names]
 
 
 class NaiveBayes:
@@ -222,8 +223,7 @@ class TfidfLogistic:
         model.head_block_ = None
         if model.head_chars:
             model.head_block_ = _Tfidf.restore(meta["head_vocabulary"],
-                                               np.load(folder / "head_idf.npy",
-                                                       allow_pickle=False))
+                                               load_shared(folder / "head_idf.npy"))
         model.classes_ = classes
         model.head_ = _LinearHead(model.c)
         model.head_.classes_, model.head_.coef_, model.head_.intercept_ = classes, coef, intercept
@@ -270,7 +270,7 @@ class MiniLMLogistic:
     def load(cls, folder: Path) -> MiniLMLogistic:
         """Read what ``save`` wrote."""
         meta, (classes, coef, intercept) = _read(folder, "classes", "coef", "intercept")
-        table = np.load(folder / cls._TABLE, allow_pickle=False)
+        table = load_shared(folder / cls._TABLE)
         model = cls(StaticEmbedder(table, folder / cls._TOKENIZER), **meta["params"])
         model.head_ = _LinearHead(model.c)
         model.head_.classes_, model.head_.coef_, model.head_.intercept_ = classes, coef, intercept
