@@ -16,12 +16,12 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
-from tests.conftest import is_train, movies_csv, reference_rows
 
 from modelworks.core.encoders.minilm import StaticEmbedder, ensure_minilm_assets
 from modelworks.core.evaluation import mean_average_precision_at_k
 from modelworks.services.genres.data import read_movies
 from modelworks.services.genres.model import GenreClassifier
+from tests.conftest import is_train, movies_csv, reference_rows
 
 
 def main() -> None:

@@ -109,6 +109,8 @@ async def _drive(url: str, headers: dict[str, str], calls: list[Call], concurren
 def steady_traffic(url: str, headers: dict[str, str], calls: list[Call],
                    concurrency: int = 8) -> Iterator[Traffic]:
     """Send ``calls`` round-robin from ``concurrency`` clients until the block ends."""
+    if not calls:
+        raise ValueError("steady_traffic needs at least one call")
     traffic = Traffic()
     thread = threading.Thread(
         target=lambda: asyncio.run(_drive(url, headers, calls, concurrency, traffic)),

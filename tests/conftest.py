@@ -18,6 +18,14 @@ from modelworks.core.registry import Registry
 from modelworks.core.settings import AuthMode, Settings
 from modelworks.core.training import train_and_register
 from modelworks.server.db import make_engine
+from modelworks.services.genres import GenresService
+from modelworks.services.interests import InterestsService
+from modelworks.services.interests.generator import (
+    GeneratorConfig,
+    SeedUser,
+    generate,
+    read_seed_users,
+)
 from modelworks.services.movies import MoviesService
 from modelworks.services.movies.data import prepare_default_data
 from modelworks.services.resumes import ResumesService
@@ -29,6 +37,9 @@ SHARED = REPO.parent / "shared" / "datasets"
 REFERENCE_MOVIES = SHARED / "radix" / "surrogates" / "daniele21-Genre_Detection" / "test.csv"
 PEER_SAMPLES = SHARED / "radix" / "peer-samples" / "Youss7777-MovieClassification"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SEED_USERS_FILE = SHARED / "mle-interview" / "users.csv"
+SMALL_INTERESTS = GeneratorConfig(n_users=3000, n_interests=120, n_titles=1200, n_topics=12,
+                                  seed=7)
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +129,63 @@ def movies_registry(tmp_path_factory: pytest.TempPathFactory, movielens_dir: Pat
                                 no_progress)
     assert result.promoted, result.reason
     return root
+
+
+@pytest.fixture(scope="session")
+def genres_registry(tmp_path_factory: pytest.TempPathFactory, small_training_csv: bytes,
+                    minilm_assets: MiniLMAssets) -> Path:
+    """A registry with one genres model trained on the small reference split, promoted."""
+    home = tmp_path_factory.mktemp("genres-train-home")
+    service = GenresService()
+    service.configure(make_settings(home, minilm_assets))
+    root = home / "registry"
+    result = train_and_register(service, Registry(root),
+                                service.read_training_data(small_training_csv), no_progress)
+    assert result.promoted, result.reason
+    return root
+
+
+@pytest.fixture(scope="session")
+def seed_users() -> list[SeedUser]:
+    return read_seed_users(SEED_USERS_FILE)
+
+
+@pytest.fixture(scope="session")
+def interests_dir(tmp_path_factory: pytest.TempPathFactory, seed_users: list[SeedUser]) -> Path:
+    return generate(SMALL_INTERESTS, tmp_path_factory.mktemp("interests-data") / "interests",
+                    seed_users)
+
+
+@pytest.fixture(scope="session")
+def interests_registry(tmp_path_factory: pytest.TempPathFactory, interests_dir: Path) -> Path:
+    """A registry with one interests model trained on the small data set, promoted."""
+    root = tmp_path_factory.mktemp("interests-registry")
+    service = InterestsService()
+    result = train_and_register(service, Registry(root), service.read_training_data(
+        interests_dir), no_progress)
+    assert result.promoted, result.reason
+    return root
+
+
+def register_copy(registry: Registry, service: str) -> int:
+    """Register the live version's files again as a new version; its number.
+
+    Two versions that answer alike are what a swap test needs: it checks which version
+    answered, not what it answered.
+    """
+    live = registry.live_version(service)
+    assert live is not None, service
+    manifest = registry.manifest(service, live)
+    folder = registry.verified_folder(service, live)
+
+    def write(target: Path) -> None:
+        for name in manifest.files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / name, target / name)
+
+    return registry.register(service, write, metrics=manifest.metrics, params=manifest.params,
+                             data_sha256=manifest.data_sha256, n_rows=manifest.n_rows,
+                             notes={"name": f"copy of v{live}"}).version
 
 
 def copy_registry(source: Path, home: Path) -> None:

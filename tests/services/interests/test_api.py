@@ -15,8 +15,7 @@ from modelworks.core.settings import AuthMode, Settings
 from modelworks.server.app import create_app
 from modelworks.server.auth import KeyStore, Scope
 from modelworks.server.db import make_engine
-from tests.conftest import copy_registry, make_settings
-from tests.services.interests.conftest import SEED_USERS_FILE
+from tests.conftest import SEED_USERS_FILE, copy_registry, make_settings
 
 
 @pytest.fixture(scope="module")

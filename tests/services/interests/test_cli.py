@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelworks.cli import app
-from tests.services.interests.conftest import SEED_USERS_FILE
+from tests.conftest import SEED_USERS_FILE
 
 
 def test_prepare_with_choices_then_evaluate_prints_ours_and_the_baselines(

@@ -17,7 +17,7 @@ from modelworks.services.interests.generator import (
     SeedUser,
     generate,
 )
-from tests.services.interests.conftest import SMALL
+from tests.conftest import SMALL_INTERESTS as SMALL
 
 TINY = GeneratorConfig(n_users=400, n_interests=80, n_titles=400, n_topics=8, chunk_users=150)
 
