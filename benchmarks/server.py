@@ -17,6 +17,13 @@ import httpx
 @contextmanager
 def running_server(home: Path, services: str, workers: int = 1) -> Iterator[int]:
     """Serve ``services`` from ``home`` on a free port until the block ends; yields the port."""
+    with server_process(home, services, workers) as (port, _):
+        yield port
+
+
+@contextmanager
+def server_process(home: Path, services: str, workers: int = 1) -> Iterator[tuple[int, int]]:
+    """Like ``running_server``; yields the port and the server's process id."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -36,7 +43,7 @@ def running_server(home: Path, services: str, workers: int = 1) -> Iterator[int]
             time.sleep(0.1)
         else:
             raise RuntimeError("the server did not become ready in 120 s")
-        yield port
+        yield port, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

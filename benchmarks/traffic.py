@@ -94,9 +94,10 @@ async def _client_loop(client: httpx.AsyncClient, calls: Iterator[Call],
 
 
 async def _drive(url: str, headers: dict[str, str], calls: list[Call], concurrency: int,
-                 traffic: Traffic) -> None:
-    # Short-lived connections spread over the workers (the kernel picks the accepting one).
-    limits = httpx.Limits(max_keepalive_connections=0)
+                 traffic: Traffic, fresh_connections: bool) -> None:
+    # A new connection per request spreads requests over the workers (the kernel picks the
+    # accepting one) but leaves a socket in TIME_WAIT each: fine for a test, not for a long run.
+    limits = httpx.Limits(max_keepalive_connections=0 if fresh_connections else concurrency)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30,
                                  limits=limits) as client:
         await asyncio.gather(*(
@@ -107,13 +108,14 @@ async def _drive(url: str, headers: dict[str, str], calls: list[Call], concurren
 
 @contextmanager
 def steady_traffic(url: str, headers: dict[str, str], calls: list[Call],
-                   concurrency: int = 8) -> Iterator[Traffic]:
+                   concurrency: int = 8, *, fresh_connections: bool = True) -> Iterator[Traffic]:
     """Send ``calls`` round-robin from ``concurrency`` clients until the block ends."""
     if not calls:
         raise ValueError("steady_traffic needs at least one call")
     traffic = Traffic()
     thread = threading.Thread(
-        target=lambda: asyncio.run(_drive(url, headers, calls, concurrency, traffic)),
+        target=lambda: asyncio.run(_drive(url, headers, calls, concurrency, traffic,
+                                          fresh_connections)),
         name="steady-traffic", daemon=True)
     thread.start()
     try:

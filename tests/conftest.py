@@ -188,6 +188,20 @@ def register_copy(registry: Registry, service: str) -> int:
                              notes={"name": f"copy of v{live}"}).version
 
 
+ALL_SERVICES = ("genres", "interests", "movies", "resumes", "similarity")
+
+
+@pytest.fixture
+def all_services_home(tmp_path: Path, genres_registry: Path, interests_registry: Path,
+                      movies_registry: Path, resumes_registry: Path,
+                      similarity_registry: Path) -> Path:
+    """A home whose registry holds a live version of every service."""
+    for source in (genres_registry, interests_registry, movies_registry, resumes_registry,
+                   similarity_registry):
+        copy_registry(source, tmp_path)
+    return tmp_path
+
+
 def copy_registry(source: Path, home: Path) -> None:
     """Give ``home`` its own copy of a registry (tests may promote and train in it)."""
     shutil.copytree(source, home / "registry", dirs_exist_ok=True)

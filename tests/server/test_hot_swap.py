@@ -21,26 +21,22 @@ import pytest
 
 from benchmarks.traffic import Answer, calls_for_every_service, steady_traffic
 from modelworks.core.registry import Registry
-from tests.conftest import SEED_USERS_FILE, copy_registry, register_copy
+from tests.conftest import ALL_SERVICES, SEED_USERS_FILE, register_copy
 from tests.test_end_to_end import free_port
 
-SERVICES = ("genres", "interests", "movies", "resumes", "similarity")
+SERVICES = ALL_SERVICES
 PICKUP_SECONDS = 2.0
 SWITCHES = 20
 ROLLBACKS = (7, 15)  # switches made with the CLI's rollback instead of the HTTP endpoint
 
 
 @pytest.fixture
-def home(tmp_path: Path, genres_registry: Path, interests_registry: Path, movies_registry: Path,
-         resumes_registry: Path, similarity_registry: Path) -> Path:
+def home(all_services_home: Path) -> Path:
     """Every service with two versions, version 1 live."""
-    for source in (genres_registry, interests_registry, movies_registry, resumes_registry,
-                   similarity_registry):
-        copy_registry(source, tmp_path)
-    registry = Registry(tmp_path / "registry")
+    registry = Registry(all_services_home / "registry")
     for service in SERVICES:
         assert register_copy(registry, service) == 2
-    return tmp_path
+    return all_services_home
 
 
 @pytest.fixture

@@ -80,6 +80,9 @@ class PredictionSink(Protocol):
     ) -> None:
         """Queue one record per (input, output) pair; never blocks on the database."""
 
+    def count(self, service: str, items: int) -> None:
+        """Count predictions kept elsewhere (or not at all) in the metrics only."""
+
 
 @dataclass
 class ServiceContext:

@@ -31,7 +31,7 @@ from modelworks.server.heap import HeapTrimmer
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
-from modelworks.server.metrics import ServerMetrics
+from modelworks.server.metrics import JobStatesCollector, ServerMetrics
 from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
@@ -58,6 +58,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
     jobs = JobStore(engine)
+    metrics.scraped.register(JobStatesCollector(jobs.counts_by_state))
     worker_status = WorkerStatus(settings.run_dir)
 
     def fail_abandoned_jobs() -> None:

@@ -6,10 +6,36 @@ multiprocess files and ``render`` sums them, so any worker answers a scrape for 
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
+
+
+class JobStatesCollector(Collector):
+    """``modelworks_jobs{state}``: jobs per state, read from the database at scrape time."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge family; nothing when the database cannot be read."""
+        try:
+            counts = self._counts()
+        except Exception:  # a scrape must not fail because the database is away
+            log.exception("cannot count jobs for /metrics")
+            return
+        family = GaugeMetricFamily("modelworks_jobs", "Training jobs by state.",
+                                   labels=["state"])
+        for state, count in counts.items():
+            family.add_metric([state], count)
+        yield family
 
 
 class ServerMetrics:
@@ -17,6 +43,9 @@ class ServerMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # Collectors computed at scrape time from shared state (the database), so any one
+        # worker's answer is right for all of them; outside the multiprocess files.
+        self.scraped = CollectorRegistry()
         self.requests = Counter("modelworks_http_requests", "HTTP requests served.",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram(
@@ -42,8 +71,9 @@ class ServerMetrics:
     def render(self) -> bytes:
         """The text exposition format (every worker's values in multi-worker mode)."""
         folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        scraped = bytes(generate_latest(self.scraped))
         if not folder:
-            return bytes(generate_latest(self.registry))
+            return bytes(generate_latest(self.registry)) + scraped
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=folder)  # type: ignore[no-untyped-call]
-        return bytes(generate_latest(merged))
+        return bytes(generate_latest(merged)) + scraped

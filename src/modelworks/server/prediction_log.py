@@ -48,6 +48,11 @@ class PredictionLog:
             self._thread = None
             self._stopping.clear()
 
+    def count(self, service: str, items: int) -> None:
+        """Count predictions a service keeps elsewhere (or not at all) in the metrics only."""
+        if self._counter is not None:
+            self._counter.labels(service).inc(items)
+
     def record(self, *, service: str, model_version: int, request_id: str, inputs: list[Any],
                outputs: list[Any], latency_ms: float) -> None:
         """Queue one row per (input, output) pair; the batch latency is shared evenly."""

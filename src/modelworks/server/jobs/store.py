@@ -16,7 +16,18 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Float, String, Text, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Float,
+    String,
+    Text,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelworks.core.errors import NotFound
@@ -122,6 +133,13 @@ class JobStore:
             query = query.where(Job.service == service)
         with self.engine.connect() as connection:
             return [_record(row) for row in connection.execute(query).mappings()]
+
+    def counts_by_state(self) -> dict[str, int]:
+        """How many jobs are in each state (every state named, zero included)."""
+        query = select(Job.state, func.count()).group_by(Job.state)
+        with self.engine.connect() as connection:
+            found = {state: int(count) for state, count in connection.execute(query)}
+        return {state.value: found.get(state.value, 0) for state in JobState}
 
     def set_data(self, job_id: str, data: str) -> None:
         """Where a queued job's training data lies (set once its upload is on disk)."""

@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CollectorRegistry, Histogram
 
 from modelworks.core.errors import DataError, NotFound
 from modelworks.server.auth import PredictKey, TrainKey
@@ -33,11 +34,17 @@ if TYPE_CHECKING:
     from modelworks.services.interests.service import InterestsService
 
 
+PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
+
+
 def build_router(service: InterestsService, context: ServiceContext) -> APIRouter:
     """Routes bound to one server's live model and the shared user directory."""
     router = APIRouter(prefix="/interests", tags=["interests"])
     directory = UserDirectory(context.engine)
     context.periodic.append(directory.sync)
+    probabilities = Histogram(
+        "modelworks_interest_probability", "Probability of every returned interest.",
+        buckets=PROBABILITY_BUCKETS, registry=context.metrics or CollectorRegistry())
 
     @router.get("/{user_handle}", summary="A user's top interests with probabilities",
                 openapi_extra=openapi_parameters(
@@ -75,6 +82,8 @@ def build_router(service: InterestsService, context: ServiceContext) -> APIRoute
             items.append({"id": catalogue.interest_ids[column],
                           "label": catalogue.interest_labels[column],
                           "probability": probability})
+        for item in items:
+            probabilities.observe(item["probability"])
         request_id = uuid.uuid4().hex
         context.predictions.record(
             service=service.name, model_version=loaded.version, request_id=request_id,

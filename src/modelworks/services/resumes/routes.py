@@ -57,6 +57,7 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
             history.add, text=text, model_version=loaded.version, request_id=request_id(),
             label=answer.label, category=answer.category, probability=answer.probability,
             latency_ms=latency_ms)
+        context.predictions.count(service.name, 1)  # the row itself is in resume_predictions
         payload: Any = answer.label
         if detail:
             payload = {"label": answer.label, "category": answer.category,

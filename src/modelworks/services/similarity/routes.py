@@ -50,6 +50,7 @@ def build_router(service: SimilarityService, context: ServiceContext) -> APIRout
         answers = await run_in_threadpool(model.search, body.queries, body.descriptions,
                                           body.top_k, body.min_score, cache)
         monitor.observe("predict", answers)
+        context.predictions.count(service.name, len(answers))
         payload = {"queries": body.queries, "results": [
             {"query": query, "results": [
                 {"product_description": body.descriptions[match.index],
@@ -94,6 +95,7 @@ def build_router(service: SimilarityService, context: ServiceContext) -> APIRout
                                        body.min_score, body.filters, model.encoder_id_,
                                        model.embed)
         monitor.observe("catalog", [[Match(0, hit.score) for hit in hits]])
+        context.predictions.count(service.name, 1)
         payload = {"catalog": name, "query": body.query, "results": [
             {"id": hit.product.id, "description": hit.product.description,
              "metadata": hit.product.attributes, "score": round(hit.score, 4)}

@@ -1,0 +1,104 @@
+"""The deployment files: Dockerfile, docker-compose.yml, Prometheus and Grafana provisioning.
+
+No Docker engine runs here, so the files are checked for what they must hold, and the Grafana
+dashboard against a real server: every metric it queries must be among those `/metrics`
+exports once each service has answered a request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from benchmarks.traffic import calls_for_every_service
+from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.core.settings import AuthMode
+from modelworks.server.app import create_app
+from tests.conftest import REPO, SEED_USERS_FILE, make_settings
+
+DEPLOY = REPO / "deploy"
+DASHBOARD = DEPLOY / "grafana" / "dashboards" / "modelworks.json"
+METRIC = re.compile(r"\bmodelworks_[a-z0-9_]+")
+
+
+def dashboard_queries() -> list[str]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def test_the_dashboard_has_the_panels_operators_need() -> None:
+    titles = " | ".join(p["title"].lower() for p in json.loads(DASHBOARD.read_text())["panels"])
+    for topic in ("request rate", "latency percentiles", "errors", "predictions per service",
+                  "model version", "similarity", "interests", "jobs by state"):
+        assert topic in titles, topic
+
+
+def test_every_metric_the_dashboard_queries_is_exported(all_services_home: Path,
+                                                          minilm_assets: MiniLMAssets) -> None:
+    settings = make_settings(all_services_home, minilm_assets, auth=AuthMode.OFF)
+    handle = SEED_USERS_FILE.read_text().splitlines()[1].split(",")[0]
+    with TestClient(create_app(settings)) as client:
+        for call in calls_for_every_service(handle):
+            answer = client.request(call.method, call.path, json=call.json, files=call.files)
+            assert answer.status_code == 200, (call.service, answer.text)
+        exported = {sample.name for family in text_string_to_metric_families(
+            client.get("/metrics").text) for sample in family.samples}
+    queried = {name for query in dashboard_queries() for name in METRIC.findall(query)}
+    assert len(queried) >= 10
+    assert queried <= exported, sorted(queried - exported)
+
+
+def test_compose_runs_the_whole_platform_without_secrets_in_the_file() -> None:
+    text = (REPO / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    assert set(services) == {"api", "dashboard", "postgres", "redis", "prometheus", "grafana"}
+    api_env = services["api"]["environment"]
+    assert api_env["MODELWORKS_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert api_env["MODELWORKS_REDIS_URL"].startswith("redis://redis:")
+    assert "--api-url" in services["dashboard"]["command"]
+    # Passwords come from the environment, and compose refuses to start without them.
+    passwords = {name: value for service in services.values()
+                 for name, value in service.get("environment", {}).items()
+                 if "PASSWORD" in name}
+    assert set(passwords) == {"POSTGRES_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"}
+    assert all(re.fullmatch(r"\$\{\w+:\?[^}]*\}", value) for value in passwords.values())
+    assert "${POSTGRES_PASSWORD:?" in api_env["MODELWORKS_DATABASE_URL"]
+    for service in services.values():  # every mounted file of the repository exists
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO / source).exists(), source
+
+
+def test_prometheus_scrapes_the_api_and_grafana_is_provisioned() -> None:
+    prometheus = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    job = prometheus["scrape_configs"][0]
+    assert job["metrics_path"] == "/metrics"
+    assert job["static_configs"][0]["targets"] == ["api:8000"]
+    datasource = yaml.safe_load(
+        (DEPLOY / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load(
+        (DEPLOY / "grafana/provisioning/dashboards/modelworks.yml").read_text())
+    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    assert all(p["datasource"]["uid"] == datasource["datasources"][0]["uid"] for p in panels)
+
+
+def test_the_image_is_multi_stage_non_root_healthchecked_and_offline() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, re.MULTILINE)) >= 2
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    assert re.search(r"^USER (?!root)\w+", final_stage, re.MULTILINE)
+    assert "HEALTHCHECK" in final_stage
+    assert "/healthz" in final_stage
+    for service in ("genres", "movies", "interests", "resumes", "similarity"):
+        assert service in dockerfile  # trained at build time
+    assert "modelworks train" in dockerfile
+    assert "admin.key" in dockerfile  # removed from the image: no baked-in secret
