@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,7 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import PEER_SAMPLES, make_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import PEER_SAMPLES, free_port, make_settings
 
 
 @pytest.fixture

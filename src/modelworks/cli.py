@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from modelworks.cli_jobs import jobs_app
 from modelworks.core.errors import ModelworksError
 from modelworks.core.plugins import installed_service_names, load_services
 from modelworks.core.progress import Progress as ProgressSink
@@ -27,6 +28,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help="Service name, e.g. genres")]

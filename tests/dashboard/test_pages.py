@@ -9,7 +9,7 @@ import httpx
 from streamlit.testing.v1 import AppTest
 
 import modelworks.dashboard
-from tests.dashboard.conftest import RunningApi
+from tests.conftest import RunningApi
 
 PAGES = Path(modelworks.dashboard.__file__).parent / "views"
 TIMEOUT = 120

@@ -21,8 +21,7 @@ import pytest
 
 from benchmarks.traffic import Answer, calls_for_every_service, steady_traffic
 from modelworks.core.registry import Registry
-from tests.conftest import ALL_SERVICES, SEED_USERS_FILE, register_copy
-from tests.test_end_to_end import free_port
+from tests.conftest import ALL_SERVICES, SEED_USERS_FILE, free_port, register_copy
 
 SERVICES = ALL_SERVICES
 PICKUP_SECONDS = 2.0

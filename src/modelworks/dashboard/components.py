@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from modelworks.client import ApiClient, ApiError
 from modelworks.core.settings import Settings
-from modelworks.dashboard.client import ApiClient, ApiError
 
 FINAL_STATES = ("succeeded", "failed", "cancelled")
 POLL_SECONDS = 0.5

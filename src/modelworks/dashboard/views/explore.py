@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from modelworks.client import ApiClient, ApiError
 from modelworks.dashboard import analysis
-from modelworks.dashboard.client import ApiClient, ApiError
 from modelworks.dashboard.components import api, show_error
 from modelworks.services.resumes.vocabulary import CATEGORIES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from modelworks.dashboard.client import ApiError
+from modelworks.client import ApiError
 from modelworks.dashboard.components import api, settings, show_error
 from modelworks.dashboard.samples import folder_samples, generated_samples
 from modelworks.services.resumes.vocabulary import CATEGORIES

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from modelworks.dashboard.client import ApiError
+from modelworks.client import ApiError
 from modelworks.dashboard.components import api, show_error
 from modelworks.services.movies.data import OCCUPATIONS
 

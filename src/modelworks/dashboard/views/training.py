@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from modelworks.dashboard.client import ApiError
+from modelworks.client import ApiError
 from modelworks.dashboard.components import (
     api,
     confusion_matrix,

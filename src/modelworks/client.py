@@ -1,4 +1,4 @@
-"""The dashboard's only way to the platform: the HTTP API, with the key kept in home."""
+"""The HTTP client of the dashboard and the CLI's job commands; the admin key from home."""
 
 from __future__ import annotations
 
