@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.interests_bench
 	$(BIN)/python -m benchmarks.resumes_bench
 	$(BIN)/python -m benchmarks.similarity_bench
+	$(BIN)/python -m benchmarks.workers_bench
 
 # Re-pin every dependency to what the current .venv holds.
 lock:

@@ -142,12 +142,17 @@ def movies_registry(tmp_path_factory: pytest.TempPathFactory, movielens_dir: Pat
 def genres_registry(tmp_path_factory: pytest.TempPathFactory, small_training_csv: bytes,
                     minilm_assets: MiniLMAssets) -> Path:
     """A registry with one genres model trained on the small reference split, promoted."""
-    home = tmp_path_factory.mktemp("genres-train-home")
-    service = GenresService()
-    service.configure(make_settings(home, minilm_assets))
+    return train_configured(GenresService(), small_training_csv,
+                            tmp_path_factory.mktemp("genres-train-home"), minilm_assets)
+
+
+def train_configured(service: GenresService | ResumesService, data: bytes, home: Path,
+                     assets: MiniLMAssets) -> Path:
+    """Train a service that reads its settings on ``data`` into ``home``; its registry folder."""
+    service.configure(make_settings(home, assets))
     root = home / "registry"
-    result = train_and_register(service, Registry(root),
-                                service.read_training_data(small_training_csv), no_progress)
+    result = train_and_register(service, Registry(root), service.read_training_data(data),
+                                no_progress)
     assert result.promoted, result.reason
     return root
 
@@ -227,14 +232,8 @@ def small_resumes_csv() -> bytes:
 def resumes_registry(tmp_path_factory: pytest.TempPathFactory, small_resumes_csv: bytes,
                      minilm_assets: MiniLMAssets) -> Path:
     """A registry with one tfidf-logistic version, promoted past the baseline by its gate."""
-    home = tmp_path_factory.mktemp("resumes-train-home")
-    service = ResumesService()
-    service.configure(make_settings(home, minilm_assets))
-    root = home / "registry"
-    result = train_and_register(service, Registry(root),
-                                service.read_training_data(small_resumes_csv), no_progress)
-    assert result.promoted, result.reason
-    return root
+    return train_configured(ResumesService(), small_resumes_csv,
+                            tmp_path_factory.mktemp("resumes-train-home"), minilm_assets)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.traffic import Answer, calls_for_every_service, steady_traffic
 from modelworks.core.registry import Registry
@@ -26,7 +27,8 @@ from tests.conftest import ALL_SERVICES, SEED_USERS_FILE, free_port, register_co
 SERVICES = ALL_SERVICES
 PICKUP_SECONDS = 2.0
 SWITCHES = 20
-ROLLBACKS = (7, 15)  # switches made with the CLI's rollback instead of the HTTP endpoint
+ROLLBACKS = (7, 15)
+CONCURRENCY = 6  # switches made with the CLI's rollback instead of the HTTP endpoint
 
 
 @pytest.fixture
@@ -132,7 +134,8 @@ def test_twenty_switches_under_load_lose_no_request(server: tuple[str, dict[str,
     handle = SEED_USERS_FILE.read_text().splitlines()[1].split(",")[0]
     timeline: Timeline = {service: [(0.0, 0.0, 1)] for service in SERVICES}
     pickups = []
-    with steady_traffic(url, headers, calls_for_every_service(handle), concurrency=6) as traffic:
+    with steady_traffic(url, headers, calls_for_every_service(handle),
+                        concurrency=CONCURRENCY) as traffic:
         time.sleep(1.0)
         for number in range(1, SWITCHES + 1):
             version = 2 if number % 2 else 1
@@ -142,6 +145,8 @@ def test_twenty_switches_under_load_lose_no_request(server: tuple[str, dict[str,
             # every service: an upper bound of each worker's pickup time.
             pickups.append(served - min(timeline[s][-1][1] for s in SERVICES))
             time.sleep(0.3)
+    time.sleep(0.2)  # the last requests' metrics are written just after their answers
+    metrics = httpx.get(f"{url}/metrics").text
     answers: list[Answer] = traffic.answers
 
     assert traffic.errors == []
@@ -154,5 +159,13 @@ def test_twenty_switches_under_load_lose_no_request(server: tuple[str, dict[str,
                  if a.version not in _live_during(timeline[service], a.started - PICKUP_SECONDS,
                                                    a.finished)]
         assert stale == [], (service, stale[:3])
+    # Multiprocess metrics: whichever worker answers the scrape counts both workers' requests.
+    samples = [s for family in text_string_to_metric_families(metrics) for s in family.samples]
+    counted = sum(s.value for s in samples if s.name == "modelworks_http_requests_total"
+                  and s.labels["route"] == "/api/inference" and s.labels["status"] == "200")
+    answered = sum(a.service == "resumes" for a in answers)
+    assert counted == answered
+    versions = {s.labels["pid"] for s in samples if s.name == "modelworks_model_version"}
+    assert len(versions) == 2  # one series per worker
     print(f"\n{len(answers)} answers, pickup median {sorted(pickups)[len(pickups) // 2]:.2f} s, "
           f"max {max(pickups):.2f} s")

@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(
         default=1, ge=1, le=64,
-        description="Server worker processes; each loads every live model and shares the "
-                    "registry and database with the others.",
+        description="Server worker processes. Above 1, the models load once in a master "
+                    "process and the workers are forked from it, sharing that memory.",
     )
     model_threads: int = Field(
         default=0, ge=0, le=256,
