@@ -108,6 +108,41 @@ def measure(home: Path, workers: int) -> Run:
                failures=[*traffic.errors[:3], *refused[:3]])
 
 
+def latency_figures(answers: list[Answer], seconds: float) -> str:
+    """Requests/s, median and p99 latency of a traffic run."""
+    latencies = sorted((a.finished - a.started) * 1000 for a in answers)
+    return (f"{len(answers) / seconds:.0f} requests/s, p50 {statistics.median(latencies):.1f} ms,"
+            f" p99 {latencies[int(len(latencies) * 0.99)]:.1f} ms")
+
+
+def serving_during_training(home: Path, workers: int = 2) -> None:
+    """Mixed traffic alone, then while a genres training job runs (evaluated, not promoted)."""
+    with server_process(home, ",".join(SERVICES), workers=workers) as (port, _):
+        url = f"http://127.0.0.1:{port}"
+        headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
+        wait_for_workers(url, headers, workers)
+        calls = calls_for_every_service(first_user(home))
+        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
+                            fresh_connections=False) as alone:
+            time.sleep(TRAFFIC_SECONDS)
+        job = httpx.post(f"{url}/models/genres/train", headers=headers,
+                         data={"register": "false", "name": "bench"}).json()["job_id"]
+        started = time.monotonic()
+        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
+                            fresh_connections=False) as during:
+            state = "queued"
+            while state in ("queued", "running") and time.monotonic() - started < 300:
+                time.sleep(1)
+                state = httpx.get(f"{url}/jobs/{job}", headers=headers).json()["state"]
+        seconds = time.monotonic() - started
+    failed = len(alone.errors) + len(during.errors) + sum(
+        a.status != 200 for a in [*alone.answers, *during.answers])
+    print(f"\nserving with {workers} workers while a genres training job runs "
+          f"(SCHED_IDLE, {seconds:.0f} s, job {state}; {failed} failed requests):")
+    print(f"  alone:          {latency_figures(alone.answers, TRAFFIC_SECONDS)}")
+    print(f"  during the job: {latency_figures(during.answers, seconds)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", type=Path, help="a home with every service trained")
@@ -136,6 +171,7 @@ def main() -> None:
         loaded = (runs[high].loaded_pss_mb - runs[low].loaded_pss_mb) / extra
         print(f"each extra worker {low} -> {high}: {warm:.1f} MB PSS warm, "
               f"{loaded:.1f} MB under load")
+    serving_during_training(home)
 
 
 if __name__ == "__main__":

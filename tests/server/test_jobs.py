@@ -15,6 +15,7 @@ from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import Settings
 from modelworks.server.app import create_app
 from modelworks.server.db import make_engine, migrate, utcnow
+from modelworks.server.jobs.runner import job_environment
 from modelworks.server.jobs.store import ABANDONED_AFTER, JobStore
 from tests.conftest import make_settings
 
@@ -121,3 +122,14 @@ def test_jobs_whose_process_died_are_failed_not_left_running(database_url: str) 
         assert "stopped without finishing" in (record.error or "")
     assert not store.report(running, "late", 0.5)  # a zombie process cannot revive it
     engine.dispose()
+
+
+def test_a_job_gets_settings_given_in_code_but_not_the_workers_shared_folders(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.setenv("MODELWORKS_RUN_DIR", str(tmp_path))
+    env = job_environment(settings.model_copy(update={"gate_tolerance": 0.05}))
+    assert env["MODELWORKS_GATE_TOLERANCE"] == "0.05"
+    assert env["MODELWORKS_HOME"] == str(settings.home.resolve())
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env
+    assert "MODELWORKS_RUN_DIR" not in env

@@ -16,7 +16,9 @@ def job_environment(settings: Settings) -> dict[str, str]:
 
     Settings given in code (tests, embedding) rather than the environment reach the job too.
     """
-    env = dict(os.environ)
+    # A job is not a worker: it must not write into the server's shared metrics or status.
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("PROMETHEUS_MULTIPROC_DIR", "MODELWORKS_RUN_DIR")}
     env.update({
         "MODELWORKS_HOME": str(settings.home.resolve()),
         "MODELWORKS_DATABASE_URL": settings.resolved_database_url,
