@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import httpx
 
 from benchmarks.memory import tree_pss_mb
 from benchmarks.server import server_process
-from benchmarks.traffic import Answer, calls_for_every_service, steady_traffic
+from benchmarks.traffic import Answer, Call, Traffic, calls_for_every_service, steady_traffic
 
 SERVICES = ("genres", "interests", "movies", "resumes", "similarity")
 TRAFFIC_SECONDS = 15.0
@@ -79,23 +81,42 @@ def wait_for_workers(url: str, headers: dict[str, str], workers: int) -> None:
     raise RuntimeError(f"{workers} workers did not start in 120 s")
 
 
-def measure(home: Path, workers: int) -> Run:
-    """Start a server of ``workers`` workers, warm it, then measure it idle and loaded."""
+@dataclass(frozen=True)
+class Server:
+    """A started server whose workers are all up, and the traffic to send it."""
+
+    url: str
+    pid: int
+    headers: dict[str, str]
+    calls: list[Call]
+
+    def traffic(self) -> AbstractContextManager[Traffic]:
+        """Kept-alive mixed traffic from ``CONCURRENCY`` clients."""
+        return steady_traffic(self.url, self.headers, self.calls, concurrency=CONCURRENCY,
+                              fresh_connections=False)
+
+
+@contextmanager
+def started_server(home: Path, workers: int) -> Iterator[Server]:
+    """Serve every service with ``workers`` workers until the block ends."""
     with server_process(home, ",".join(SERVICES), workers=workers) as (port, pid):
         url = f"http://127.0.0.1:{port}"
         headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
         wait_for_workers(url, headers, workers)
-        calls = calls_for_every_service(first_user(home))
-        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
-                            fresh_connections=False) as warm:
+        yield Server(url, pid, headers, calls_for_every_service(first_user(home)))
+
+
+def measure(home: Path, workers: int) -> Run:
+    """Start a server of ``workers`` workers, warm it, then measure it idle and loaded."""
+    with started_server(home, workers) as server:
+        with server.traffic() as warm:
             time.sleep(3)  # every worker answers every service a few times
         assert not warm.errors, warm.errors[:3]
         time.sleep(11)  # past the heap trim that follows a burst
-        warm_pss = tree_pss_mb(pid)
-        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
-                            fresh_connections=False) as traffic:
+        warm_pss = tree_pss_mb(server.pid)
+        with server.traffic() as traffic:
             time.sleep(TRAFFIC_SECONDS / 2)
-            loaded_pss = tree_pss_mb(pid)
+            loaded_pss = tree_pss_mb(server.pid)
             time.sleep(TRAFFIC_SECONDS / 2)
     answers: list[Answer] = traffic.answers
     refused = [f"{a.service}: HTTP {a.status}" for a in answers if a.status != 200]
@@ -117,23 +138,18 @@ def latency_figures(answers: list[Answer], seconds: float) -> str:
 
 def serving_during_training(home: Path, workers: int = 2) -> None:
     """Mixed traffic alone, then while a genres training job runs (evaluated, not promoted)."""
-    with server_process(home, ",".join(SERVICES), workers=workers) as (port, _):
-        url = f"http://127.0.0.1:{port}"
-        headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
-        wait_for_workers(url, headers, workers)
-        calls = calls_for_every_service(first_user(home))
-        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
-                            fresh_connections=False) as alone:
+    with started_server(home, workers) as server:
+        with server.traffic() as alone:
             time.sleep(TRAFFIC_SECONDS)
-        job = httpx.post(f"{url}/models/genres/train", headers=headers,
+        job = httpx.post(f"{server.url}/models/genres/train", headers=server.headers,
                          data={"register": "false", "name": "bench"}).json()["job_id"]
         started = time.monotonic()
-        with steady_traffic(url, headers, calls, concurrency=CONCURRENCY,
-                            fresh_connections=False) as during:
+        with server.traffic() as during:
             state = "queued"
             while state in ("queued", "running") and time.monotonic() - started < 300:
                 time.sleep(1)
-                state = httpx.get(f"{url}/jobs/{job}", headers=headers).json()["state"]
+                state = httpx.get(f"{server.url}/jobs/{job}",
+                                  headers=server.headers).json()["state"]
         seconds = time.monotonic() - started
     failed = len(alone.errors) + len(during.errors) + sum(
         a.status != 200 for a in [*alone.answers, *during.answers])
