@@ -63,7 +63,9 @@ class Settings(BaseSettings):
         description="Longest text one text-classification request may carry (413 above).",
     )
     live_poll_seconds: float = Field(
-        default=1.0, gt=0, description="Seconds between checks for a new live model."
+        default=0.5, gt=0,
+        description="Seconds between checks for a new live model (and between the server's "
+                    "periodic tasks); a swap reaches every worker within this plus the load.",
     )
     log_flush_seconds: float = Field(
         default=0.2, gt=0, description="Longest time a prediction record waits before its write."
