@@ -54,7 +54,7 @@ def serve(
     """Start the API server (with --workers N, N forked processes sharing the models)."""
     import os
 
-    # Worker processes read their settings from the environment, so options travel there.
+    # Options go through the environment, so job processes started by the server see them.
     overrides: dict[str, str] = {}
     if services is not None:
         names = [s.strip() for s in services.split(",") if s.strip()]

@@ -15,7 +15,6 @@ sums every worker) and which model version each worker serves (``GET /models/{se
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import shutil
 import sys
@@ -32,12 +31,10 @@ if TYPE_CHECKING:
 
     from modelworks.core.settings import Settings
 
-log = logging.getLogger(__name__)
-METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def make_run_dir() -> Path:
-    """A fresh run folder; the environment names it and Prometheus's multiprocess folder in it.
+    """A fresh run folder, with Prometheus's multiprocess folder in it named in the environment.
 
     Must run before ``prometheus_client`` is imported: the library picks its value store once,
     at import, from ``PROMETHEUS_MULTIPROC_DIR``.
@@ -52,8 +49,7 @@ def make_run_dir() -> Path:
     run_dir = Path(tempfile.mkdtemp(prefix="modelworks-run-"))
     (run_dir / "metrics").mkdir()
     (run_dir / "workers").mkdir()
-    os.environ[METRICS_DIR_VARIABLE] = str(run_dir / "metrics")
-    os.environ["MODELWORKS_RUN_DIR"] = str(run_dir)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(run_dir / "metrics")
     return run_dir
 
 
