@@ -12,6 +12,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,6 +284,30 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
     raise AssertionError(f"{url} did not answer in {timeout} s")
 
 
+@contextmanager
+def served(home: Path, services: str, auth: str = "required",
+           extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """``modelworks serve`` as a real process on a free port; its URL once it is ready.
+
+    Its output goes to ``home / "server.log"``, which a test may read.
+    """
+    port = free_port()
+    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
+           "MODELWORKS_LIVE_POLL_SECONDS": "0.2", **(extra_env or {})}
+    with (home / "server.log").open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "modelworks", "serve", "--port", str(port),
+             "--services", services, "--auth", auth],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{url}/readyz", server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def running_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
                 resumes_registry: Path, movies_registry: Path,
@@ -293,17 +318,5 @@ def running_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMA
     copy_registry(resumes_registry, home)
     copy_registry(movies_registry, home)
     copy_registry(genres_registry, home)
-    port = free_port()
-    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
-           "MODELWORKS_LIVE_POLL_SECONDS": "0.2"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-         "--services", "resumes,movies,genres", "--auth", "required"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/readyz", server)
+    with served(home, "resumes,movies,genres") as url:
         yield RunningApi(url, home)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -48,7 +48,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     services: Annotated[str | None, typer.Option(help="Comma-separated services")] = None,
-    auth: Annotated[AuthMode | None, typer.Option(help="required or off")] = None,
+    auth: Annotated[AuthMode | None, typer.Option(
+        help="required: a key on every model and admin call; contract: the original systems' "
+             "routes as their documents define them (open, but movies' key -> token), a key "
+             "for the rest; off: everything open")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
     """Start the API server (with --workers N, N forked processes sharing the models)."""

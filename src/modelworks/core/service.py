@@ -194,3 +194,11 @@ class Detailed(Protocol):
 
     def report_files(self, details: dict[str, Any]) -> dict[str, bytes]:
         """Files drawn from the details (e.g. a confusion-matrix PNG), stored with the version."""
+
+
+@runtime_checkable
+class Rooted(Protocol):
+    """A service whose original system answers ``GET /`` with something its clients check."""
+
+    def root(self) -> dict[str, Any]:
+        """What ``GET /`` answers when this is the only enabled service."""

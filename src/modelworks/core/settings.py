@@ -10,10 +10,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class AuthMode(StrEnum):
-    """Whether requests must carry an API key."""
+    """Which requests must carry an API key (or a token from ``POST /api/authenticate``)."""
 
     REQUIRED = "required"
+    """Every route but the probes, ``GET /`` and the token exchange needs a scoped key."""
+    CONTRACT = "contract"
+    """Each route a seed document defines authenticates as that document says (most are open);
+    every other route (registry, jobs, keys, catalogue writes, users, feedback) needs a key."""
     OFF = "off"
+    """Every route is open: local experiments only."""
 
 
 class Settings(BaseSettings):
@@ -53,7 +58,11 @@ class Settings(BaseSettings):
         default=None, description="Services to enable (JSON list); default: all installed."
     )
     auth: AuthMode = Field(
-        default=AuthMode.REQUIRED, description="`required`: API key on every call; `off`: open."
+        default=AuthMode.REQUIRED,
+        description="`required`: a scoped API key on every model and admin call; `contract`: "
+                    "the routes of the original systems authenticate as their documents say "
+                    "(open, except movies' key -> token flow), everything else needs a key; "
+                    "`off`: everything open.",
     )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest accepted upload (413 above it)."

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,6 +29,7 @@ from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
 from modelworks.server.heap import HeapTrimmer
+from modelworks.server.index import build_root_router, describe_auth, documented_routes
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
@@ -38,6 +40,7 @@ from modelworks.server.tokens import FailureLimiter, TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
 
 log = logging.getLogger(__name__)
+VERSION = "0.1.0"
 _SWITCH_INTERVAL_SECONDS = 0.001
 
 
@@ -111,8 +114,9 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             predictions.stop()
             engine.dispose()
 
-    app = FastAPI(title="modelworks", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="modelworks", version=VERSION, lifespan=lifespan)
     app.state.keys = None
+    app.state.contract_auth = settings.auth is AuthMode.CONTRACT
     app.state.tokens = TokenIssuer.from_settings(settings)
     app.state.settings = settings
     app.state.live = live
@@ -125,12 +129,18 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     app.include_router(build_auth_router(app.state.tokens, FailureLimiter(
         settings.auth_max_failures, settings.auth_failure_window_seconds)))
 
+    service_routes: dict[str, list[APIRoute]] = {}
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
             train=partial(train_and_register, service, registry), periodic=periodic,
             metrics=metrics.registry)
-        app.include_router(service.router(context))
+        router = service.router(context)
+        app.include_router(router)
+        service_routes[name] = documented_routes(router)
+    app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
+    log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
+            describe_auth(settings.auth, service_routes))
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -171,15 +181,13 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
 
 def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
-    """Migrate the schema and, with auth on, create the first admin key if there is none.
+    """Migrate the schema and, unless auth is off, create the first admin key if there is none.
 
     Safe to repeat; ``serve --workers N`` runs it once before the workers start, so they never
     race to create tables or the first key.
     """
     migrate(engine)
-    if settings.auth is not AuthMode.REQUIRED:
-        log.warning("AUTH IS OFF: every endpoint is open to anyone who can reach this "
-                    "server; use only on a trusted network")
+    if settings.auth is AuthMode.OFF:
         return None
     keys = KeyStore(engine)
     first = keys.ensure_admin_key(settings.admin_key_file)

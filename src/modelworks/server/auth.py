@@ -21,15 +21,23 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from modelworks.server.db import ApiKey
-from modelworks.server.principal import ANONYMOUS, Forbidden, Principal, Scope, Unauthorized
+from modelworks.server.principal import (
+    ANONYMOUS,
+    CONTRACT_CLIENT,
+    Forbidden,
+    Principal,
+    Scope,
+    Unauthorized,
+)
 from modelworks.server.tokens import TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["ANONYMOUS", "AdminKey", "Forbidden", "KeyStore", "PredictKey", "Principal", "Scope",
-           "TrainKey", "Unauthorized", "presented_key", "require"]
+__all__ = ["ANONYMOUS", "AdminKey", "ContractPredict", "ContractTrain", "Forbidden", "KeyStore",
+           "PredictKey", "Principal", "Requirement", "Scope", "TrainKey", "Unauthorized",
+           "presented_key"]
 
 log = logging.getLogger(__name__)
 _MAX_REMEMBERED = 10_000
@@ -120,21 +128,31 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
+class Requirement:
     """A dependency that admits callers holding ``scope`` (everyone when auth is off).
 
     The credential is an API key or a bearer token from ``POST /api/authenticate``; a token
-    carries the scopes of the key it was issued for.
+    carries the scopes of the key it was issued for. ``open_in_contract`` marks a route that a
+    seed document defines without any key: with ``MODELWORKS_AUTH=contract`` it admits
+    everyone, as the original system did.
     """
 
-    async def dependency(request: Request) -> Principal:
+    def __init__(self, scope: Scope, *, open_in_contract: bool = False) -> None:
+        self.scope = scope
+        self.open_in_contract = open_in_contract
+
+    async def __call__(self, request: Request) -> Principal:
+        """Admit the caller or raise 401/403."""
         keys: KeyStore | None = request.app.state.keys
         if keys is None:
             return ANONYMOUS
+        if self.open_in_contract and request.app.state.contract_auth:
+            return CONTRACT_CLIENT
         presented = presented_key(request)
         if presented is None:
-            raise Unauthorized("an API key or token is required: send `X-API-Key: <key>` or "
-                               "`Authorization: Bearer <key or token>`")
+            raise Unauthorized("unauthenticated session: send `X-API-Key: <key>` or "
+                               "`Authorization: Bearer <key or token>` (a token comes from "
+                               "POST /api/authenticate)")
         if looks_like_token(presented):
             tokens: TokenIssuer = request.app.state.tokens
             principal: Principal | None = tokens.verify(presented)
@@ -142,13 +160,16 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
             principal = keys.recent(presented) or await run_in_threadpool(keys.verify, presented)
         if principal is None:
             raise Unauthorized("the API key is not valid")
-        if not principal.allows(scope):
-            raise Forbidden(f"this key lacks the `{scope.value}` scope")
+        if not principal.allows(self.scope):
+            raise Forbidden(f"this key lacks the `{self.scope.value}` scope")
         return principal
 
-    return dependency
 
-
-PredictKey = Annotated[Principal, Depends(require(Scope.PREDICT))]
-TrainKey = Annotated[Principal, Depends(require(Scope.TRAIN))]
-AdminKey = Annotated[Principal, Depends(require(Scope.ADMIN))]
+PredictKey = Annotated[Principal, Depends(Requirement(Scope.PREDICT))]
+TrainKey = Annotated[Principal, Depends(Requirement(Scope.TRAIN))]
+AdminKey = Annotated[Principal, Depends(Requirement(Scope.ADMIN))]
+ContractPredict = Annotated[Principal, Depends(Requirement(Scope.PREDICT,
+                                                           open_in_contract=True))]
+"""``PredictKey``, except that the route is open with ``MODELWORKS_AUTH=contract``."""
+ContractTrain = Annotated[Principal, Depends(Requirement(Scope.TRAIN, open_in_contract=True))]
+"""``TrainKey``, except that the route is open with ``MODELWORKS_AUTH=contract``."""

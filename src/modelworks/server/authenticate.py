@@ -46,8 +46,9 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
             principal = await run_in_threadpool(keys.verify, key) if key else None
         if principal is None:
             limiter.failed(client)
-            raise Unauthorized("an API key is required in the body: {\"key\": \"mw_...\"}"
-                               if not key else "the API key is not valid")
+            raise Unauthorized("wrong key: an API key is required in the body: "
+                               "{\"key\": \"mw_...\"}" if not key else
+                               "wrong key: the API key is not valid")
         return {"token": tokens.issue(principal), "expires_in": tokens.ttl_seconds,
                 "token_type": "bearer", "scopes": sorted(s.value for s in principal.scopes)}
 

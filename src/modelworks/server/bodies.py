@@ -48,7 +48,7 @@ def _describe(error: Mapping[str, Any], expected: Mapping[str, str], fields: str
         return f"{name} is required" + (f": {wanted}" if wanted else "")
     got = repr(error.get("input"))
     got = got if len(got) <= 60 else got[:57] + "..."
-    return f"{name}: {error.get('msg', 'invalid')} (got {got})" + (
+    return f"invalid {name}: {error.get('msg', 'invalid')} (got {got})" + (
         f"; expected {wanted}" if wanted else "")
 
 

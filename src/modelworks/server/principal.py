@@ -46,3 +46,6 @@ class Principal:
 
 
 ANONYMOUS = Principal("anonymous", "auth off", frozenset(Scope))
+CONTRACT_CLIENT = Principal("contract", "client of an original system (auth contract)",
+                            frozenset({Scope.PREDICT, Scope.TRAIN}))
+"""Who calls a route its seed document leaves open, under ``MODELWORKS_AUTH=contract``."""

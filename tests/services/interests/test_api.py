@@ -61,10 +61,11 @@ def test_top_15_for_a_known_user(client: TestClient, first_user: dict[str, str])
     assert response.headers["X-Model-Version"] == "interests:1"
 
 
-def test_default_top_k_is_10_and_min_probability_filters(client: TestClient,
+def test_default_top_k_is_15_and_min_probability_filters(client: TestClient,
                                                           first_user: dict[str, str]) -> None:
     everything = client.get(f"/interests/{first_user['id']}", params={"top_k": 100}).json()
-    assert len(client.get(f"/interests/{first_user['id']}").json()["interests"]) == 10
+    by_default = client.get(f"/interests/{first_user['id']}").json()["interests"]
+    assert by_default == everything["interests"][:15]
     for threshold in (0.5, 0.2):
         kept = client.get(f"/interests/{first_user['id']}",
                           params={"top_k": 100, "min_probability": threshold}).json()
@@ -73,7 +74,7 @@ def test_default_top_k_is_10_and_min_probability_filters(client: TestClient,
         assert kept["interests"] == expected
     assert client.get(f"/interests/{first_user['id']}",
                       params={"min_probability": 1.0}).json()["interests"] == [
-        i for i in everything["interests"][:10] if i["probability"] >= 1.0]
+        i for i in everything["interests"][:15] if i["probability"] >= 1.0]
 
 
 @pytest.mark.parametrize(("path", "params", "status", "named"), [

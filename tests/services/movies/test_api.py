@@ -67,7 +67,7 @@ def test_authenticate_refuses_a_wrong_or_missing_key(client: TestClient, admin_k
                                                      ) -> None:
     wrong = client.post("/api/authenticate", json={"key": admin_key[:-2] + "zz"})
     assert wrong.status_code == 401
-    assert wrong.json()["error"] == "the API key is not valid"
+    assert wrong.json()["error"] == "wrong key: the API key is not valid"
     missing = client.post("/api/authenticate", json={})
     assert missing.status_code == 401
     assert "key" in missing.json()["error"]
@@ -78,31 +78,37 @@ def test_recommend_with_a_token(client: TestClient, token: str, movielens_dir: P
     response = client.post("/api/recommend", json=PROFILE, headers=bearer(token))
     assert response.status_code == 200, response.text
     assert response.headers["x-model-version"] == "movies:1"
-    body = response.json()
-    assert set(body) == {"recommendations", "id"}
-    assert uuid.UUID(body["id"])
-    titles = body["recommendations"]
+    assert uuid.UUID(response.headers["x-recommendation-id"])
+    titles = response.json()
+    assert isinstance(titles, list)
     assert len(titles) == len(set(titles)) == 10
     assert set(titles) <= set(read_movielens(movielens_dir)[0].titles)
 
 
-def test_scores_max_recs_and_demographics(client: TestClient, token: str) -> None:
-    scored = client.post("/api/recommend?include_scores=true",
-                         json={**PROFILE, "max_recs": 3}, headers=bearer(token)).json()
+def test_detail_scores_max_recs_and_demographics(client: TestClient, token: str) -> None:
+    detailed = client.post("/api/recommend?detail=true",
+                           json={**PROFILE, "max_recs": 3}, headers=bearer(token))
+    scored = detailed.json()
+    assert set(scored) == {"recommendations", "id", "scores"}
+    assert scored["id"] == detailed.headers["x-recommendation-id"]
     assert len(scored["recommendations"]) == 3
     assert list(scored["scores"]) == scored["recommendations"]
     values = list(scored["scores"].values())
     assert values == sorted(values, reverse=True)
     assert all(0 < v < 1 for v in values)
+    earlier_clients = client.post("/api/recommend?include_scores=true",
+                                  json={**PROFILE, "max_recs": 3}, headers=bearer(token)).json()
+    assert earlier_clients["scores"] == scored["scores"]
+    assert client.post("/api/recommend?detail=maybe", json=PROFILE,
+                       headers=bearer(token)).json()["field"] == "detail"
     retired = client.post("/api/recommend", json={"age": 60, "gender": "M",
                                                   "occupation": "retired"},
-                          headers=bearer(token)).json()["recommendations"]
-    student = client.post("/api/recommend", json=PROFILE,
-                          headers=bearer(token)).json()["recommendations"]
+                          headers=bearer(token)).json()
+    student = client.post("/api/recommend", json=PROFILE, headers=bearer(token)).json()
     assert retired != student
     other = client.post("/api/recommend", json={**PROFILE, "gender": "O"}, headers=bearer(token))
     assert other.status_code == 200
-    assert len(other.json()["recommendations"]) == 10
+    assert len(other.json()) == 10
 
 
 def test_the_api_key_header_is_accepted_too(client: TestClient, admin_key: str) -> None:
@@ -171,16 +177,17 @@ def test_invalid_requests_name_the_field_and_allowed_values(
 
 def test_feedback_is_recorded_against_its_recommendation(client: TestClient, token: str
                                                          ) -> None:
-    served = client.post("/api/recommend", json=PROFILE, headers=bearer(token)).json()
+    served = client.post("/api/recommend", json=PROFILE, headers=bearer(token))
+    recommendation_id = served.headers["x-recommendation-id"]
     # Sent at once: the recommendation may still wait in the prediction log's queue.
-    movie = served["recommendations"][0]
+    movie = served.json()[0]
     response = client.post("/api/recommend/feedback", headers=bearer(token),
-                           json={"id": served["id"], "movie": movie, "score": 5})
+                           json={"id": recommendation_id, "movie": movie, "score": 5})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "recorded"
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
         rows = session.execute(select(Feedback).where(
-            Feedback.request_id == served["id"])).scalars().all()
+            Feedback.request_id == recommendation_id)).scalars().all()
     assert [(r.item, r.score, r.service) for r in rows] == [(movie, 5, "movies")]
 
 
@@ -196,8 +203,9 @@ def test_feedback_is_recorded_against_its_recommendation(client: TestClient, tok
 )
 def test_bad_feedback_gets_400(client: TestClient, token: str, change: dict[str, object],
                                named: str) -> None:
-    served = client.post("/api/recommend", json=PROFILE, headers=bearer(token)).json()
-    body = {"id": served["id"], "movie": served["recommendations"][0], "score": 4, **change}
+    served = client.post("/api/recommend", json=PROFILE, headers=bearer(token))
+    body = {"id": served.headers["x-recommendation-id"], "movie": served.json()[0], "score": 4,
+            **change}
     response = client.post("/api/recommend/feedback", json=body, headers=bearer(token))
     assert response.status_code == 400
     assert named in response.json()["error"]

@@ -67,8 +67,27 @@ def test_default_top_k_single_query_and_min_score(client: TestClient) -> None:
     assert len(kept) < len(PRODUCTS)
 
 
+def test_query_is_read_exactly_like_queries(client: TestClient) -> None:
+    queries = ["what can I use to cut wood?", "a toy for a toddler"]
+    as_queries = client.post("/predict", json={"queries": queries,
+                                               "product_descriptions": PRODUCTS})
+    as_query = client.post("/predict", json={"query": queries, "product_descriptions": PRODUCTS})
+    assert as_query.status_code == as_queries.status_code == 200
+    assert as_query.json() == as_queries.json()
+    one = client.post("/predict", json={"query": queries[0], "product_descriptions": PRODUCTS})
+    assert one.json()["results"] == as_queries.json()["results"][:1]
+    both = client.post("/predict", json={"query": ["saw"], "queries": ["saw"],
+                                         "product_descriptions": PRODUCTS})
+    assert both.status_code == 400
+    assert both.json()["field"] == "query"
+    numbers = client.post("/predict", json={"query": [1], "product_descriptions": PRODUCTS})
+    assert numbers.status_code == 400
+    assert numbers.json()["field"] == "query"
+
+
 @pytest.mark.parametrize("body", [
-    {}, {"queries": [], "product_descriptions": PRODUCTS},
+    {}, {"queries": [], "product_descriptions": PRODUCTS}, {"query": [], "product_descriptions":
+                                                            PRODUCTS},
     {"queries": ["saw"]}, {"queries": ["saw"], "product_descriptions": []},
     {"query": "", "product_descriptions": PRODUCTS}, {"product_descriptions": PRODUCTS},
 ])

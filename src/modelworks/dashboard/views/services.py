@@ -32,7 +32,7 @@ def try_movies() -> None:
     if st.button("Recommend", key="movies-go"):
         answer = api().post("/api/recommend", json={"age": int(age), "gender": gender,
                                                     "occupation": occupation, "max_recs": 10},
-                            params={"include_scores": "true"})
+                            params={"detail": "true"})
         st.dataframe(pd.Series(answer["scores"], name="probability of 4+ stars"))
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.progress import no_progress
-from modelworks.server.auth import PredictKey, TrainKey
+from modelworks.server.auth import ContractPredict, ContractTrain
 from modelworks.server.middleware import request_id
 from modelworks.server.uploads import read_upload
 from modelworks.services.genres.data import TOP_K, read_movies
@@ -30,7 +30,7 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
     limit = context.settings.max_upload_bytes
 
     @router.post("/train", summary="Train on a CSV movie_id,synopsis,genres[,year]")
-    async def train(key: TrainKey, file: CSV_FILE) -> Response:
+    async def train(key: ContractTrain, file: CSV_FILE) -> Response:
         raw = await read_upload(file, limit)
         data = await run_in_threadpool(service.read_training_data, raw)
         result = await run_in_threadpool(context.train, data, no_progress)
@@ -40,7 +40,7 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
 
     @router.post("/predict", summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]")
     async def predict(
-        key: PredictKey,
+        key: ContractPredict,
         file: CSV_FILE,
         include_scores: Annotated[bool, Query(description="Add each genre's probability")] = False,
     ) -> Response:

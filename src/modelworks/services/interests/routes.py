@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, Histogram
 
 from modelworks.core.errors import DataError, NotFound
-from modelworks.server.auth import PredictKey, TrainKey
+from modelworks.server.auth import ContractPredict, TrainKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.params import (
     Bounds,
@@ -25,7 +25,7 @@ from modelworks.server.params import (
 from modelworks.services.interests.directory import Profile, UserDirectory
 from modelworks.services.interests.schemas import MAX_TOP_K, USERS_EXPECTED, UsersRequest
 
-TOP_K = Bounds(1, MAX_TOP_K, 10, "How many interests at most")
+TOP_K = Bounds(1, MAX_TOP_K, 15, "How many interests at most")
 MIN_PROBABILITY = Bounds(0.0, 1.0, 0.0, "Leave out interests below this probability")
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def build_router(service: InterestsService, context: ServiceContext) -> APIRoute
                 openapi_extra=openapi_parameters(
                     {"user_handle": "The user's handle (a UUID)"},
                     {"top_k": ("integer", TOP_K), "min_probability": ("number", MIN_PROBABILITY)}))
-    async def interests(request: Request, key: PredictKey) -> Response:
+    async def interests(request: Request, key: ContractPredict) -> Response:
         # Parsed by hand: this route must sustain 1,000 requests/s (see server/params.py).
         handle = uuid_value(request.path_params["user_handle"], "user_handle")
         top_k = int_param(request.query_params, "top_k", TOP_K)

@@ -48,6 +48,10 @@ class InterestsService:
 
         return build_router(self, context)
 
+    def root(self) -> dict[str, Any]:
+        """The original Flask API's root: its tests wait for it before they start."""
+        return {"status": "healthy"}
+
     def prepare_data(self, settings: Settings) -> Path:
         """The generated default data set (20,000 users, seed 42), generated once."""
         return prepare_default_data(settings.data_dir)

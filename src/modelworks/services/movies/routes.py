@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -17,12 +17,20 @@ from modelworks.core.errors import DataError
 from modelworks.server.auth import PredictKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.db import Feedback, Prediction
+from modelworks.server.params import Bounds, flag, openapi_parameters
 from modelworks.services.movies.schemas import (
     FEEDBACK_EXPECTED,
     RECOMMEND_EXPECTED,
     FeedbackRequest,
     RecommendRequest,
 )
+
+RECOMMENDATION_HEADER = "X-Recommendation-ID"
+RECOMMEND_ANSWER = ("A JSON array of movie titles, best first; the recommendation's id (for "
+                    "feedback) is in the X-Recommendation-ID header. With `detail=true`: "
+                    "`{\"recommendations\": [...], \"id\": ..., \"scores\": {title: p}}`.")
+DETAIL = Bounds(0, 1, 0, "Answer with an object: the titles, the recommendation id and each "
+                         "title's probability of being rated 4 or more")
 
 if TYPE_CHECKING:
     from modelworks.core.service import ServiceContext
@@ -36,14 +44,16 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
     # A recommendation served by another worker may still wait in its log queue.
     log_delay = context.settings.log_flush_seconds + 0.3
 
-    @router.post("/recommend", summary="Movies for an age, gender and occupation",
-                 openapi_extra=openapi_json_body(RecommendRequest))
-    async def recommend(
-        request: Request,
-        key: PredictKey,
-        include_scores: Annotated[bool, Query(description="Add each title's probability "
-                                                          "of being rated 4 or more")] = False,
-    ) -> Response:
+    @router.post("/recommend", summary="Movie titles for an age, gender and occupation",
+                 openapi_extra={**openapi_json_body(RecommendRequest), **openapi_parameters(
+                     {}, {"detail": ("boolean", DETAIL)})},
+                 responses={200: {"description": RECOMMEND_ANSWER, "headers": {
+                     RECOMMENDATION_HEADER: {"description": "The id feedback refers to",
+                                             "schema": {"type": "string", "format": "uuid"}}}}})
+    async def recommend(request: Request, key: PredictKey) -> Response:
+        # `include_scores` is what earlier modelworks clients sent for the same object.
+        detail = (flag(request.query_params.get("detail"), "detail")
+                  or flag(request.query_params.get("include_scores"), "include_scores"))
         body = parse_json_body(RecommendRequest, await request.body(), RECOMMEND_EXPECTED)
         loaded = context.live.current()
         model: DemographicRecommender = loaded.model
@@ -52,14 +62,16 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
         latency_ms = (time.perf_counter() - started) * 1000
         recommendation_id = str(uuid.uuid4())
         titles = [title for title, _ in picked]
-        payload: dict[str, Any] = {"recommendations": titles, "id": recommendation_id}
-        if include_scores:
-            payload["scores"] = {title: round(score, 4) for title, score in picked}
+        payload: list[str] | dict[str, Any] = titles  # the contract: a bare list of titles
+        if detail:
+            payload = {"recommendations": titles, "id": recommendation_id,
+                       "scores": {title: round(score, 4) for title, score in picked}}
         context.predictions.record(
             service=service.name, model_version=loaded.version, request_id=recommendation_id,
             inputs=[body.model_dump()], outputs=[titles], latency_ms=latency_ms)
         return Response(orjson.dumps(payload), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+                        headers={"X-Model-Version": f"{service.name}:{loaded.version}",
+                                 RECOMMENDATION_HEADER: recommendation_id})
 
     @router.post("/recommend/feedback", summary="Rate a movie of an earlier recommendation",
                  openapi_extra=openapi_json_body(FeedbackRequest))

@@ -19,7 +19,7 @@ RECOMMEND_EXPECTED = {
     "max_recs": f"an integer from 1 to {MAX_RECS}",
 }
 FEEDBACK_EXPECTED = {
-    "id": "the id of a recommendation this service returned (a UUID)",
+    "id": "the X-Recommendation-ID of a recommendation this service returned (a UUID)",
     "movie": "a movie title exactly as recommended",
     "score": "an integer from 1 to 5",
 }
@@ -41,6 +41,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: UUID = Field(description="The `id` of the recommendation response")
+    id: UUID = Field(description="The recommendation's `X-Recommendation-ID` header "
+                                 "(`id` in its `detail=true` answer)")
     movie: str = Field(min_length=1, max_length=500, description="The movie's title")
     score: int = Field(ge=1, le=5, strict=True, description="Rating from 1 to 5")

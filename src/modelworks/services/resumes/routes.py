@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.server.auth import PredictKey, TrainKey
+from modelworks.server.auth import ContractPredict, PredictKey, TrainKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.middleware import request_id
 from modelworks.server.params import Bounds, flag, int_param, openapi_parameters
@@ -39,7 +39,7 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
                      {}, {"detail": ("boolean", Bounds(0, 1, 0, "Answer with category, "
                                                                 "probabilities and the "
                                                                 "prediction's id"))})})
-    async def inference(request: Request, key: PredictKey) -> Response:
+    async def inference(request: Request, key: ContractPredict) -> Response:
         detail = flag(request.query_params.get("detail"), "detail")
         body = parse_json_body(InferenceRequest, await request.body(), INFERENCE_EXPECTED)
         text = body.text

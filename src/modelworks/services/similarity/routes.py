@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from modelworks.server.auth import PredictKey, TrainKey
+from modelworks.server.auth import ContractPredict, PredictKey, TrainKey
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
 from modelworks.services.similarity.catalog import CatalogStore, Product
 from modelworks.services.similarity.model import Match, SimilarityModel
@@ -43,7 +43,7 @@ def build_router(service: SimilarityService, context: ServiceContext) -> APIRout
     max_chars = context.settings.max_text_chars
 
     @router.post("/predict", summary="Rank product descriptions for each query")
-    async def predict(request: Request, key: PredictKey) -> Response:
+    async def predict(request: Request, key: ContractPredict) -> Response:
         body = parse_predict(await request.body(), max_chars)
         loaded = context.live.current()
         model: SimilarityModel = loaded.model

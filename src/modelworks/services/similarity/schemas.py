@@ -35,23 +35,27 @@ def parse_predict(raw: bytes, max_chars: int) -> PredictRequest:
         raise DataError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise DataError("the body must be a JSON object with queries and product_descriptions")
-    queries = body.get("queries")
-    if queries is None and "query" in body:
-        queries = [body["query"]] if body["query"] not in (None, "") else []
+    # The seed document's own example sends `query`; the original server read `queries`.
+    if "queries" in body and "query" in body:
+        raise DataError("send the queries as `queries` or as `query`, not both", field="query")
+    query_field = "query" if "query" in body else "queries"
+    queries = body.get(query_field)
+    if isinstance(queries, str):
+        queries = [queries] if queries else []
     descriptions = body.get("product_descriptions")
     if not queries or not descriptions:
         raise DataError(REQUIRED)
-    queries = _strings(queries, "queries", MAX_QUERIES, max_chars)
+    queries = _strings(queries, query_field, MAX_QUERIES, max_chars)
     descriptions = _strings(descriptions, "product_descriptions", MAX_DESCRIPTIONS, max_chars)
     return PredictRequest(queries, descriptions, _top_k(body.get("top_k")),
                           _min_score(body.get("min_score")))
 
 
 def _strings(value: Any, field: str, limit: int, max_chars: int) -> list[str]:
-    if isinstance(value, str) and field == "queries":
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise DataError(f"{field} must be a list of strings", field=field)
+        kind = "a list of strings" if field == "product_descriptions" else (
+            "a string or a list of strings")
+        raise DataError(f"{field} must be {kind}", field=field)
     if len(value) > limit:
         raise DataError(f"{field} holds {len(value)} items; at most {limit} per request",
                         field=field)

@@ -56,6 +56,10 @@ class SimilarityService:
 
         return build_router(self, context)
 
+    def root(self) -> dict[str, Any]:
+        """The original Flask API's root, which its own tests check."""
+        return {"message": "Welcome to the Sentence Transformer API!"}
+
     def prepare_data(self, settings: Settings) -> Path:
         """Build the ONNX encoder from the packaged weights; the shipped relevance set."""
         ensure_minilm_assets(settings.assets_dir)

@@ -1,0 +1,51 @@
+"""Each seed document replayed against a real server standing in for its original system.
+
+A module per document starts ``modelworks serve --services <one> --auth contract``, as the
+README's "stand in for an original system" table does (only the port differs), and sends the
+document's requests as written. Requests and expectations are read from the document itself
+wherever it spells them out, so the tests follow the contract, not our memory of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from modelworks.core.encoders.minilm import MiniLMAssets
+from tests.conftest import REPO, copy_registry, make_settings, served
+
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def seed_document(number: int) -> str:
+    """The text of seed document ``number`` (0 to 4)."""
+    [path] = SEEDS.glob(f"{number:03d}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A server standing in for one original system: its URL and home."""
+
+    url: str
+    home: Path
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """Credentials for the routes no document defines (the first admin key)."""
+        return {"X-API-Key": (self.home / "admin.key").read_text().strip()}
+
+
+@contextmanager
+def stand_in(tmp_path_factory: pytest.TempPathFactory, assets: MiniLMAssets, service: str,
+             registry: Path) -> Iterator[StandIn]:
+    """``modelworks serve --services SERVICE --auth contract`` on a home of its own."""
+    home = tmp_path_factory.mktemp(f"stand-in-{service}")
+    make_settings(home, assets)  # links the session's encoder assets
+    copy_registry(registry, home)
+    with served(home, service, "contract") as url:
+        yield StandIn(url, home)

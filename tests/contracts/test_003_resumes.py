@@ -1,0 +1,116 @@
+"""Seed 003, ML internship assignment: the API on :8000, the Streamlit dashboard on :9000.
+
+The document's Inference section asks for predictions on its sample resumes, an endpoint that
+saves each prediction result in a SQLite table, and the table's contents shown after each
+inference run. The API keeps the template's route: ``POST /api/inference`` with
+``{"text": ...}`` answering the label (0-13). The samples are the document's own
+(``samples/*.txt``, in ../shared/datasets/resume-classifier).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import modelworks.dashboard
+from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.services.resumes.vocabulary import CATEGORIES
+from tests.conftest import SHARED, free_port, wait_until_up
+from tests.contracts.conftest import StandIn, seed_document, stand_in
+
+DOCUMENT = seed_document(3)
+SAMPLES = sorted((SHARED / "resume-classifier" / "samples").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
+        resumes_registry: Path) -> Iterator[StandIn]:
+    with stand_in(tmp_path_factory, minilm_assets, "resumes", resumes_registry) as server:
+        yield server
+
+
+def stored_rows(api: StandIn) -> list[tuple[int, int, str]]:
+    """(id, label, category) of every row in the SQLite table, read as any SQLite client."""
+    with sqlite3.connect(api.home / "modelworks.db") as connection:
+        return connection.execute("SELECT id, label, category FROM resume_predictions "
+                                  "ORDER BY id").fetchall()
+
+
+def test_the_document_names_the_ports_and_the_samples() -> None:
+    assert "API : http://localhost:8000" in DOCUMENT
+    assert "Streamlit Dashboard : http://localhost:9000" in DOCUMENT
+    names = (line.strip("│├└─ ").strip() for line in DOCUMENT.splitlines())
+    listed = {name for name in names if name.endswith(".txt")
+              and name.removesuffix(".txt").isupper()}  # not api_pid.txt and the like
+    assert {path.name for path in SAMPLES} == listed
+
+
+def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: StandIn) -> None:
+    before = len(stored_rows(api))
+    labels = []
+    for sample in SAMPLES:
+        response = httpx.post(f"{api.url}/api/inference",  # no key, as the dashboard sent it
+                              json={"text": sample.read_text(encoding="utf-8")})
+        assert response.status_code == 200, response.text
+        label = response.json()
+        assert isinstance(label, int)
+        assert 0 <= label < len(CATEGORIES)
+        labels.append(label)
+    rows = stored_rows(api)[before:]
+    assert [label for _, label, _ in rows] == labels
+    assert [category for _, _, category in rows] == [CATEGORIES[label] for label in labels]
+
+
+def test_the_table_is_shown_after_an_inference_run(api: StandIn,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELWORKS_HOME", str(api.home))
+    monkeypatch.setenv("MODELWORKS_API_URL", api.url)
+    page = AppTest.from_file(str(Path(modelworks.dashboard.__file__).parent / "views" /
+                                 "inference.py"), default_timeout=120)
+    page.run()
+    page.button[0].click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    newest_id, _, newest_category = stored_rows(api)[-1]
+    assert page.metric[0].value == newest_category
+    history = page.dataframe[-1].value
+    assert history.index[0] == newest_id
+    assert history.loc[newest_id, "category"] == newest_category
+
+
+def test_the_dashboard_serves_its_page(api: StandIn) -> None:
+    port = free_port()
+    dashboard = subprocess.Popen(
+        [sys.executable, "-m", "modelworks", "dashboard", "--port", str(port),
+         "--api-url", api.url], env={**os.environ, "MODELWORKS_HOME": str(api.home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", dashboard)
+        assert "<title>" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        dashboard.terminate()
+        dashboard.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({"text": 42}, 400, "text"), ({}, 400, "text"), ({"text": "   "}, 400, "text"),
+    ({"text": "x" * 100_001}, 413, "text"),
+])
+def test_where_the_document_is_silent_errors_are_json_naming_the_field(
+        api: StandIn, body: dict[str, object], status: int, field: str) -> None:
+    response = httpx.post(f"{api.url}/api/inference", json=body)
+    assert response.status_code == status
+    assert response.json()["field"] == field
+
+
+def test_the_history_api_is_no_part_of_the_document_and_needs_a_key(api: StandIn) -> None:
+    assert httpx.get(f"{api.url}/api/predictions").status_code == 401
+    page = httpx.get(f"{api.url}/api/predictions", headers=api.admin_headers).json()
+    assert page["total"] == len(stored_rows(api))
