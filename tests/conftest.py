@@ -12,7 +12,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,27 +285,37 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
 
 
 @contextmanager
-def served(home: Path, services: str, auth: str = "required",
-           extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """``modelworks serve`` as a real process on a free port; its URL once it is ready.
+def modelworks_process(command: list[str], home: Path, ready_path: str,
+                       extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """``modelworks COMMAND --port P`` as a real process; its URL once ``ready_path`` is 200.
 
-    Its output goes to ``home / "server.log"``, which a test may read.
+    Its output goes to ``home / "<command>.log"``, which a test may read.
     """
     port = free_port()
     env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
            "MODELWORKS_LIVE_POLL_SECONDS": "0.2", **(extra_env or {})}
-    with (home / "server.log").open("wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "modelworks", "serve", "--port", str(port),
-             "--services", services, "--auth", auth],
+    with (home / f"{command[0]}.log").open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelworks", *command, "--port", str(port)],
             env=env, stdout=log_file, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(f"{url}/readyz", server)
+            wait_until_up(url + ready_path, process)
             yield url
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def served(home: Path, services: str, auth: str = "required") -> AbstractContextManager[str]:
+    """``modelworks serve`` on ``home``; its URL once every model is ready."""
+    return modelworks_process(["serve", "--services", services, "--auth", auth], home,
+                              "/readyz")
+
+
+def dashboard_served(api: RunningApi) -> AbstractContextManager[str]:
+    """``modelworks dashboard`` against ``api``; its URL once Streamlit answers."""
+    return modelworks_process(["dashboard", "--api-url", api.url], api.home, "/_stcore/health")
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import REPO, copy_registry, make_settings, served
+from tests.conftest import REPO, RunningApi, copy_registry, make_settings, served
 
 SEEDS = REPO.parent / "shared" / "seeds"
 
@@ -27,25 +26,12 @@ def seed_document(number: int) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class StandIn:
-    """A server standing in for one original system: its URL and home."""
-
-    url: str
-    home: Path
-
-    @property
-    def admin_headers(self) -> dict[str, str]:
-        """Credentials for the routes no document defines (the first admin key)."""
-        return {"X-API-Key": (self.home / "admin.key").read_text().strip()}
-
-
 @contextmanager
 def stand_in(tmp_path_factory: pytest.TempPathFactory, assets: MiniLMAssets, service: str,
-             registry: Path) -> Iterator[StandIn]:
+             registry: Path) -> Iterator[RunningApi]:
     """``modelworks serve --services SERVICE --auth contract`` on a home of its own."""
     home = tmp_path_factory.mktemp(f"stand-in-{service}")
     make_settings(home, assets)  # links the session's encoder assets
     copy_registry(registry, home)
     with served(home, service, "contract") as url:
-        yield StandIn(url, home)
+        yield RunningApi(url, home)

@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.contracts.conftest import StandIn, seed_document, stand_in
+from tests.conftest import RunningApi
+from tests.contracts.conftest import seed_document, stand_in
 
 DOCUMENT = seed_document(0)
 ROUTE = re.search(r"Route: GET: http://localhost:5005(\S+)", DOCUMENT)
@@ -29,7 +30,7 @@ SPECIFIED_LENGTH = 15  # task 3, as the original test_interests_count asserts
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        interests_registry: Path) -> Iterator[StandIn]:
+        interests_registry: Path) -> Iterator[RunningApi]:
     with stand_in(tmp_path_factory, minilm_assets, "interests", interests_registry) as server:
         yield server
 
@@ -41,19 +42,19 @@ def example() -> dict[str, Any]:
     return parsed
 
 
-def interests_url(api: StandIn, handle: str) -> str:
+def interests_url(api: RunningApi, handle: str) -> str:
     assert ROUTE is not None, "the document's route was not found"
     return api.url + ROUTE.group(1).replace(":userHandle", handle)
 
 
-def test_the_root_answers_healthy_as_the_original_test_setup_expects(api: StandIn) -> None:
+def test_the_root_answers_healthy_as_the_original_test_setup_expects(api: RunningApi) -> None:
     response = httpx.get(f"{api.url}/")
     assert response.status_code == 200
     assert response.json() == {"status": "healthy"}
 
 
 def test_the_example_user_gets_the_example_shape_with_15_interests(
-        api: StandIn, example: dict[str, Any]) -> None:
+        api: RunningApi, example: dict[str, Any]) -> None:
     response = httpx.get(interests_url(api, example["user_handle"]))  # no key, no top_k
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -73,7 +74,7 @@ def test_the_example_user_gets_the_example_shape_with_15_interests(
 
 
 def test_clients_filter_by_probability_and_choose_the_length(
-        api: StandIn, example: dict[str, Any]) -> None:
+        api: RunningApi, example: dict[str, Any]) -> None:
     url = interests_url(api, example["user_handle"])
     everything = httpx.get(url, params={"top_k": 100}).json()["interests"]
     threshold = everything[5]["probability"]
@@ -89,7 +90,7 @@ def test_clients_filter_by_probability_and_choose_the_length(
     (None, {"min_probability": "high"}, 400, "min_probability"),
 ])
 def test_where_the_document_is_silent_errors_are_json_naming_the_field(
-        api: StandIn, example: dict[str, Any], handle: str | None, params: dict[str, Any],
+        api: RunningApi, example: dict[str, Any], handle: str | None, params: dict[str, Any],
         status: int, field: str) -> None:
     response = httpx.get(interests_url(api, handle or example["user_handle"]), params=params)
     assert response.status_code == status
@@ -97,9 +98,9 @@ def test_where_the_document_is_silent_errors_are_json_naming_the_field(
     assert field in response.json()["error"]
 
 
-def test_adding_users_is_no_part_of_the_document_and_needs_a_key(api: StandIn) -> None:
+def test_adding_users_is_no_part_of_the_document_and_needs_a_key(api: RunningApi) -> None:
     body = {"users": [{"user_handle": str(uuid.uuid4()), "name": "Ana", "type": "B2C",
                        "consumed": [1, 2]}]}
     assert httpx.post(f"{api.url}/interests/users", json=body).status_code == 401
-    added = httpx.post(f"{api.url}/interests/users", json=body, headers=api.admin_headers)
+    added = httpx.post(f"{api.url}/interests/users", json=body, headers=api.headers)
     assert added.status_code == 200, added.text

@@ -23,7 +23,8 @@ import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.services.movies.data import read_movielens
-from tests.contracts.conftest import StandIn, seed_document, stand_in
+from tests.conftest import RunningApi
+from tests.contracts.conftest import seed_document, stand_in
 
 DOCUMENT = seed_document(1)
 
@@ -60,13 +61,13 @@ OCCUPATIONS = alternatives(RECOMMEND, "occupation")
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        movies_registry: Path) -> Iterator[StandIn]:
+        movies_registry: Path) -> Iterator[RunningApi]:
     with stand_in(tmp_path_factory, minilm_assets, "movies", movies_registry) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def client_key(api: StandIn) -> str:
+def client_key(api: RunningApi) -> str:
     created = subprocess.run(
         [sys.executable, "-m", "modelworks", "keys", "create", "--scope", "predict",
          "--name", "thirdlove client"], env={**os.environ, "MODELWORKS_HOME": str(api.home)},
@@ -75,7 +76,7 @@ def client_key(api: StandIn) -> str:
 
 
 @pytest.fixture(scope="module")
-def token(api: StandIn, client_key: str) -> str:
+def token(api: RunningApi, client_key: str) -> str:
     response = httpx.post(f"{api.url}/api/authenticate", json={"key": client_key})
     assert response.status_code == 200, response.text
     return str(response.json()["token"])
@@ -95,7 +96,7 @@ def test_the_table_is_what_these_tests_read() -> None:
     assert len(OCCUPATIONS) == 21
 
 
-def test_authenticate_answers_a_token_or_wrong_key(api: StandIn, client_key: str) -> None:
+def test_authenticate_answers_a_token_or_wrong_key(api: RunningApi, client_key: str) -> None:
     good = httpx.post(f"{api.url}/api/authenticate", json={"key": client_key})
     assert good.status_code == 200
     assert isinstance(good.json()["token"], str)
@@ -107,7 +108,7 @@ def test_authenticate_answers_a_token_or_wrong_key(api: StandIn, client_key: str
         assert answers(AUTHENTICATE)[401].lower() in refused.json()["error"]
 
 
-def test_recommend_answers_a_bare_list_of_titles(api: StandIn, token: str,
+def test_recommend_answers_a_bare_list_of_titles(api: RunningApi, token: str,
                                                  movielens_dir: Path) -> None:
     response = httpx.post(f"{api.url}/api/recommend", headers=bearer(token),
                           json={"age": 25, "gender": "F", "occupation": "student"})
@@ -120,7 +121,7 @@ def test_recommend_answers_a_bare_list_of_titles(api: StandIn, token: str,
 
 
 @pytest.mark.parametrize("occupation", OCCUPATIONS)
-def test_every_listed_occupation_and_gender_is_accepted(api: StandIn, token: str,
+def test_every_listed_occupation_and_gender_is_accepted(api: RunningApi, token: str,
                                                         occupation: str) -> None:
     for gender in GENDERS:
         response = httpx.post(f"{api.url}/api/recommend", headers=bearer(token),
@@ -134,7 +135,7 @@ def test_every_listed_occupation_and_gender_is_accepted(api: StandIn, token: str
     ({"occupation": "pilot"}, "invalid occupation"),
     ({"occupation": "Programmer"}, "invalid occupation"),
 ])
-def test_invalid_gender_or_occupation_is_400(api: StandIn, token: str,
+def test_invalid_gender_or_occupation_is_400(api: RunningApi, token: str,
                                             change: dict[str, str], named: str) -> None:
     body = {"age": 30, "gender": "M", "occupation": "writer", **change}
     response = httpx.post(f"{api.url}/api/recommend", headers=bearer(token), json=body)
@@ -147,7 +148,7 @@ def test_invalid_gender_or_occupation_is_400(api: StandIn, token: str,
     {}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer a.b.c"},
     {"X-API-Key": "mw_guess_guess"},
 ])
-def test_an_unauthenticated_session_is_401(api: StandIn, headers: dict[str, str]) -> None:
+def test_an_unauthenticated_session_is_401(api: RunningApi, headers: dict[str, str]) -> None:
     response = httpx.post(f"{api.url}/api/recommend", headers=headers,
                           json={"age": 30, "gender": "M", "occupation": "writer"})
     assert response.status_code == 401
@@ -156,7 +157,7 @@ def test_an_unauthenticated_session_is_401(api: StandIn, headers: dict[str, str]
         assert answers(RECOMMEND)[401].lower() in response.json()["error"]
 
 
-def test_detail_and_feedback_go_further_than_the_table(api: StandIn, token: str) -> None:
+def test_detail_and_feedback_go_further_than_the_table(api: RunningApi, token: str) -> None:
     served = httpx.post(f"{api.url}/api/recommend?detail=true", headers=bearer(token),
                         json={"age": 25, "gender": "F", "occupation": "student", "max_recs": 3})
     detail = served.json()

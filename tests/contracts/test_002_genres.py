@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import PEER_SAMPLES, is_train, reference_rows
-from tests.contracts.conftest import StandIn, seed_document, stand_in
+from tests.conftest import PEER_SAMPLES, RunningApi, is_train, reference_rows
+from tests.contracts.conftest import seed_document, stand_in
 
 DOCUMENT = seed_document(2)
 TRAIN_HEADER, PREDICT_HEADER = re.findall(r"CSV with header `([^`]+)`", DOCUMENT)
@@ -33,7 +33,7 @@ RANKS = [str(rank) for rank in range(5)]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        genres_registry: Path) -> Iterator[StandIn]:
+        genres_registry: Path) -> Iterator[RunningApi]:
     with stand_in(tmp_path_factory, minilm_assets, "genres", genres_registry) as server:
         yield server
 
@@ -67,7 +67,7 @@ def test_the_headers_are_what_the_document_names() -> None:
     assert (TRAIN_HEADER, PREDICT_HEADER) == ("movie_id,synopsis,genres", "movie_id,synopsis")
 
 
-def test_run_sh_trains_then_predicts_on_the_challenge_files(api: StandIn) -> None:
+def test_run_sh_trains_then_predicts_on_the_challenge_files(api: RunningApi) -> None:
     trained = post_csv(f"{api.url}/genres/train",
                        (PEER_SAMPLES / "sample_train.csv").read_bytes(), "train.csv")
     assert trained.status_code == 200, trained.text
@@ -79,7 +79,7 @@ def test_run_sh_trains_then_predicts_on_the_challenge_files(api: StandIn) -> Non
     assert_ranked_answer(predicted.json(), movie_ids)
 
 
-def test_the_documented_headers_train_and_predict(api: StandIn) -> None:
+def test_the_documented_headers_train_and_predict(api: RunningApi) -> None:
     rows = reference_rows()
     train = [row for row in rows if is_train(row["movie_id"])][:300]
     test = [row for row in rows if not is_train(row["movie_id"])][:20]
@@ -98,13 +98,13 @@ def test_the_documented_headers_train_and_predict(api: StandIn) -> None:
     ("/genres/train", b"movie_id,synopsis\n1,A heist.\n", "genres"),
 ])
 def test_where_the_document_is_silent_a_bad_csv_is_a_400_naming_it(
-        api: StandIn, path: str, content: bytes, named: str) -> None:
+        api: RunningApi, path: str, content: bytes, named: str) -> None:
     response = post_csv(f"{api.url}{path}", content, "bad.csv")
     assert response.status_code == 400
     assert named in response.json()["error"]
 
 
-def test_a_request_without_the_file_field_is_a_400(api: StandIn) -> None:
+def test_a_request_without_the_file_field_is_a_400(api: RunningApi) -> None:
     response = httpx.post(f"{api.url}/genres/predict", data={"other": "x"})
     assert response.status_code == 400
     assert response.json()["field"] == "file"

@@ -9,10 +9,7 @@ inference run. The API keeps the template's route: ``POST /api/inference`` with
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 import modelworks.dashboard
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.services.resumes.vocabulary import CATEGORIES
-from tests.conftest import SHARED, free_port, wait_until_up
-from tests.contracts.conftest import StandIn, seed_document, stand_in
+from tests.conftest import SHARED, RunningApi, dashboard_served
+from tests.contracts.conftest import seed_document, stand_in
 
 DOCUMENT = seed_document(3)
 SAMPLES = sorted((SHARED / "resume-classifier" / "samples").glob("*.txt"))
@@ -32,12 +29,12 @@ SAMPLES = sorted((SHARED / "resume-classifier" / "samples").glob("*.txt"))
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        resumes_registry: Path) -> Iterator[StandIn]:
+        resumes_registry: Path) -> Iterator[RunningApi]:
     with stand_in(tmp_path_factory, minilm_assets, "resumes", resumes_registry) as server:
         yield server
 
 
-def stored_rows(api: StandIn) -> list[tuple[int, int, str]]:
+def stored_rows(api: RunningApi) -> list[tuple[int, int, str]]:
     """(id, label, category) of every row in the SQLite table, read as any SQLite client."""
     with sqlite3.connect(api.home / "modelworks.db") as connection:
         return connection.execute("SELECT id, label, category FROM resume_predictions "
@@ -53,7 +50,7 @@ def test_the_document_names_the_ports_and_the_samples() -> None:
     assert {path.name for path in SAMPLES} == listed
 
 
-def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: StandIn) -> None:
+def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: RunningApi) -> None:
     before = len(stored_rows(api))
     labels = []
     for sample in SAMPLES:
@@ -69,7 +66,7 @@ def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: StandIn) ->
     assert [category for _, _, category in rows] == [CATEGORIES[label] for label in labels]
 
 
-def test_the_table_is_shown_after_an_inference_run(api: StandIn,
+def test_the_table_is_shown_after_an_inference_run(api: RunningApi,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELWORKS_HOME", str(api.home))
     monkeypatch.setenv("MODELWORKS_API_URL", api.url)
@@ -85,18 +82,9 @@ def test_the_table_is_shown_after_an_inference_run(api: StandIn,
     assert history.loc[newest_id, "category"] == newest_category
 
 
-def test_the_dashboard_serves_its_page(api: StandIn) -> None:
-    port = free_port()
-    dashboard = subprocess.Popen(
-        [sys.executable, "-m", "modelworks", "dashboard", "--port", str(port),
-         "--api-url", api.url], env={**os.environ, "MODELWORKS_HOME": str(api.home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", dashboard)
-        assert "<title>" in httpx.get(f"http://127.0.0.1:{port}/").text
-    finally:
-        dashboard.terminate()
-        dashboard.wait(timeout=30)
+def test_the_dashboard_serves_its_page(api: RunningApi) -> None:
+    with dashboard_served(api) as url:
+        assert "<title>" in httpx.get(f"{url}/").text
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [
@@ -104,13 +92,13 @@ def test_the_dashboard_serves_its_page(api: StandIn) -> None:
     ({"text": "x" * 100_001}, 413, "text"),
 ])
 def test_where_the_document_is_silent_errors_are_json_naming_the_field(
-        api: StandIn, body: dict[str, object], status: int, field: str) -> None:
+        api: RunningApi, body: dict[str, object], status: int, field: str) -> None:
     response = httpx.post(f"{api.url}/api/inference", json=body)
     assert response.status_code == status
     assert response.json()["field"] == field
 
 
-def test_the_history_api_is_no_part_of_the_document_and_needs_a_key(api: StandIn) -> None:
+def test_the_history_api_is_no_part_of_the_document_and_needs_a_key(api: RunningApi) -> None:
     assert httpx.get(f"{api.url}/api/predictions").status_code == 401
-    page = httpx.get(f"{api.url}/api/predictions", headers=api.admin_headers).json()
+    page = httpx.get(f"{api.url}/api/predictions", headers=api.headers).json()
     assert page["total"] == len(stored_rows(api))

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import SHARED
-from tests.contracts.conftest import StandIn, seed_document, stand_in
+from tests.conftest import SHARED, RunningApi
+from tests.contracts.conftest import seed_document, stand_in
 
 DOCUMENT = seed_document(4)
 CURL = re.search(r"curl -X POST -H \"Content-Type: application/json\" -d '(\{.*?\})' "
@@ -31,7 +31,7 @@ REQUIRED = {"error": "Queries and product descriptions are required."}
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        similarity_registry: Path) -> Iterator[StandIn]:
+        similarity_registry: Path) -> Iterator[RunningApi]:
     with stand_in(tmp_path_factory, minilm_assets, "similarity", similarity_registry) as server:
         yield server
 
@@ -51,7 +51,7 @@ def assert_original_shape(body: dict[str, Any], queries: list[str],
         assert all(round(score, 4) == score for score in scores)
 
 
-def test_the_documents_curl_example_as_written(api: StandIn) -> None:
+def test_the_documents_curl_example_as_written(api: RunningApi) -> None:
     assert CURL is not None, "the document's curl example was not found"
     raw, path = CURL.group(1), CURL.group(2)
     response = httpx.post(api.url + path, content=raw.encode(),
@@ -63,7 +63,7 @@ def test_the_documents_curl_example_as_written(api: StandIn) -> None:
     assert "saw" in best  # what can I use to cut wood? -> the circular saw, not the hammer
 
 
-def test_the_example_scripts_query_and_products(api: StandIn) -> None:
+def test_the_example_scripts_query_and_products(api: RunningApi) -> None:
     example = json.loads(SCRIPT_EXAMPLE.read_text(encoding="utf-8"))
     body = {"query": example["query"], "product_descriptions": example["product_descriptions"]}
     response = httpx.post(f"{api.url}/predict", json=body)
@@ -74,7 +74,7 @@ def test_the_example_scripts_query_and_products(api: StandIn) -> None:
     assert as_queries.json() == response.json()
 
 
-def test_health_root_and_get_on_predict(api: StandIn) -> None:
+def test_health_root_and_get_on_predict(api: RunningApi) -> None:
     assert "http://localhost:8000/health" in DOCUMENT
     health = httpx.get(f"{api.url}/health")
     assert (health.status_code, health.json()) == (200, {"status": "healthy"})
@@ -90,7 +90,7 @@ def test_health_root_and_get_on_predict(api: StandIn) -> None:
     {}, {"query": ["What can I use to cut wood?"]}, {"product_descriptions": ["a saw"]},
     {"queries": [], "product_descriptions": ["a saw"]},
 ])
-def test_missing_queries_or_products_get_the_originals_error(api: StandIn,
+def test_missing_queries_or_products_get_the_originals_error(api: RunningApi,
                                                              body: dict[str, Any]) -> None:
     response = httpx.post(f"{api.url}/predict", json=body)
     assert (response.status_code, response.json()) == (400, REQUIRED)
@@ -101,16 +101,16 @@ def test_missing_queries_or_products_get_the_originals_error(api: StandIn,
     ({"query": ["cut"], "product_descriptions": "a saw"}, "product_descriptions"),
     ({"query": ["cut"], "product_descriptions": ["a saw"], "top_k": 0}, "top_k"),
 ])
-def test_where_the_document_is_silent_errors_name_the_field(api: StandIn, body: dict[str, Any],
+def test_where_the_document_is_silent_errors_name_the_field(api: RunningApi, body: dict[str, Any],
                                                             field: str) -> None:
     response = httpx.post(f"{api.url}/predict", json=body)
     assert response.status_code == 400
     assert response.json()["field"] == field
 
 
-def test_catalogues_are_no_part_of_the_document_and_need_a_key(api: StandIn) -> None:
+def test_catalogues_are_no_part_of_the_document_and_need_a_key(api: RunningApi) -> None:
     product = {"products": [{"id": "saw", "description": "a circular saw"}]}
     assert httpx.post(f"{api.url}/catalogs/shop/products", json=product).status_code == 401
     added = httpx.post(f"{api.url}/catalogs/shop/products", json=product,
-                       headers=api.admin_headers)
+                       headers=api.headers)
     assert added.status_code == 200, added.text

@@ -8,15 +8,13 @@ installs it where missing).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import REPO, RunningApi, free_port, wait_until_up
+from tests.conftest import REPO, RunningApi, dashboard_served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -30,19 +28,8 @@ NAVIGATION = ["Inference", "Training", "Explore data", "Other services"]
 
 @pytest.fixture(scope="module")
 def dashboard_url(running_api: RunningApi) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "MODELWORKS_HOME": str(running_api.home)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelworks", "dashboard", "--port", str(port),
-         "--api-url", running_api.url], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/_stcore/health", process)
+    with dashboard_served(running_api) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def artifacts() -> Path:

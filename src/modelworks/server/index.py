@@ -70,8 +70,7 @@ def describe_auth(auth: AuthMode, routes: dict[str, list[APIRoute]]) -> str:
     opened = [_label(r) for service_routes in routes.values() for r in service_routes
               if who_may_call(r, auth) == "anyone" and requirement_of(r) is not None]
     return ("AUTH CONTRACT: open without a key, as the original systems' documents define "
-            f"them: {', '.join(opened) or 'nothing'}; every other route (registry, jobs, keys, "
-            f"catalogue writes, users, feedback, movies' key -> token flow) needs a scoped key; "
+            f"them: {', '.join(opened) or 'nothing'}; every other route needs a scoped key; "
             f"{always}")
 
 
