@@ -292,7 +292,9 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
     Its output goes to ``home / "<command>.log"``, which a test may read.
     """
     port = free_port()
-    env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
+    # Only the settings given here: a MODELWORKS_* variable of the shell must not leak in.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MODELWORKS_")}
+    env = {**inherited, "MODELWORKS_HOME": str(home), "MODELWORKS_LOG_LEVEL": "WARNING",
            "MODELWORKS_LIVE_POLL_SECONDS": "0.2", **(extra_env or {})}
     with (home / f"{command[0]}.log").open("wb") as log_file:
         process = subprocess.Popen(
@@ -304,7 +306,11 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
             yield url
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def served(home: Path, services: str, auth: str = "required") -> AbstractContextManager[str]:

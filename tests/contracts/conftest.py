@@ -22,8 +22,11 @@ SEEDS = REPO.parent / "shared" / "seeds"
 
 def seed_document(number: int) -> str:
     """The text of seed document ``number`` (0 to 4)."""
-    [path] = SEEDS.glob(f"{number:03d}_*.txt")
-    return path.read_text(encoding="utf-8")
+    found = sorted(SEEDS.glob(f"{number:03d}_*.txt"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"seed document {number:03d} not found in {SEEDS}: the contract "
+                                "tests read the seed documents from ../shared beside the project")
+    return found[0].read_text(encoding="utf-8")
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.server.principal import Principal, Scope
+from modelworks.server.tokens import TokenIssuer
 from modelworks.services.movies.data import read_movielens
 from tests.conftest import RunningApi
 from tests.contracts.conftest import seed_document, stand_in
@@ -144,17 +147,46 @@ def test_invalid_gender_or_occupation_is_400(api: RunningApi, token: str,
     assert response.json()["field"] == named.split()[1]
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer a.b.c"},
-    {"X-API-Key": "mw_guess_guess"},
-])
-def test_an_unauthenticated_session_is_401(api: RunningApi, headers: dict[str, str]) -> None:
+def expired_token(api: RunningApi) -> str:
+    """A token signed by this server that expired a moment ago."""
+    issuer = TokenIssuer((api.home / "token.secret").read_text().strip(), 1)
+    token = issuer.issue(Principal("someone", "thirdlove client", frozenset({Scope.PREDICT})))
+    time.sleep(2.1)
+    return token
+
+
+@pytest.mark.parametrize("credential", ["none", "not-a-token", "a.b.c", "mw_guess_guess",
+                                        "expired"])
+def test_an_unauthenticated_session_is_401(api: RunningApi, credential: str) -> None:
+    headers = {} if credential == "none" else {"Authorization": "Bearer " + (
+        expired_token(api) if credential == "expired" else credential)}
     response = httpx.post(f"{api.url}/api/recommend", headers=headers,
                           json={"age": 30, "gender": "M", "occupation": "writer"})
     assert response.status_code == 401
-    assert response.json()["error"]
-    if not headers:
-        assert answers(RECOMMEND)[401].lower() in response.json()["error"]
+    assert response.json()["error"].startswith(answers(RECOMMEND)[401].lower())
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"gender": "M", "occupation": "writer"}, "age"),
+    ({"age": "thirty", "gender": "M", "occupation": "writer"}, "age"),
+    ({"age": 0, "gender": "M", "occupation": "writer"}, "age"),
+    ({"age": 30, "occupation": "writer"}, "gender"),
+    ({"age": 30, "gender": "M"}, "occupation"),
+    ({"age": 30, "gender": "M", "occupation": "writer", "max_recs": "ten"}, "max_recs"),
+])
+def test_where_the_table_is_silent_a_bad_body_is_a_400_naming_the_field(
+        api: RunningApi, token: str, body: dict[str, object], field: str) -> None:
+    response = httpx.post(f"{api.url}/api/recommend", headers=bearer(token), json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert field in response.json()["error"]
+
+
+def test_an_unknown_field_is_a_400_naming_the_allowed_ones(api: RunningApi, token: str) -> None:
+    response = httpx.post(f"{api.url}/api/recommend", headers=bearer(token), json={
+        "age": 30, "gender": "M", "occupation": "writer", "zip": "10001"})
+    assert response.status_code == 400
+    assert "unknown field 'zip'" in response.json()["error"]
 
 
 def test_detail_and_feedback_go_further_than_the_table(api: RunningApi, token: str) -> None:

@@ -92,6 +92,17 @@ def test_the_documented_headers_train_and_predict(api: RunningApi) -> None:
     assert_ranked_answer(predicted.json(), [row["movie_id"] for row in test])
 
 
+def test_the_five_genres_are_ranked_by_likelihood(api: RunningApi) -> None:
+    test_csv = (PEER_SAMPLES / "sample_test.csv").read_bytes()
+    plain = post_csv(f"{api.url}/genres/predict", test_csv, "test.csv").json()
+    scored = httpx.post(f"{api.url}/genres/predict", params={"include_scores": "true"},
+                        files={"file": ("test.csv", test_csv, "text/csv")}).json()
+    for movie_id, ranking in plain.items():
+        scores = scored[movie_id]["scores"]
+        assert list(scores) == [ranking[rank] for rank in RANKS]
+        assert list(scores.values()) == sorted(scores.values(), reverse=True)
+
+
 @pytest.mark.parametrize(("path", "content", "named"), [
     ("/genres/predict", b"movie_id,plot\n1,A heist.\n", "synopsis"),
     ("/genres/predict", b"movie_id,synopsis\n1,\n", "synopsis"),

@@ -66,13 +66,20 @@ def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: RunningApi)
     assert [category for _, _, category in rows] == [CATEGORIES[label] for label in labels]
 
 
-def test_the_table_is_shown_after_an_inference_run(api: RunningApi,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def dashboard_page(name: str, api: RunningApi, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """A dashboard page, run once, talking to ``api``."""
     monkeypatch.setenv("MODELWORKS_HOME", str(api.home))
     monkeypatch.setenv("MODELWORKS_API_URL", api.url)
     page = AppTest.from_file(str(Path(modelworks.dashboard.__file__).parent / "views" /
-                                 "inference.py"), default_timeout=120)
+                                 f"{name}.py"), default_timeout=300)
     page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    return page
+
+
+def test_the_table_is_shown_after_an_inference_run(api: RunningApi,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    page = dashboard_page("inference", api, monkeypatch)
     page.button[0].click().run()
     assert not page.exception, [e.value for e in page.exception]
     newest_id, _, newest_category = stored_rows(api)[-1]
@@ -102,3 +109,20 @@ def test_the_history_api_is_no_part_of_the_document_and_needs_a_key(api: Running
     assert httpx.get(f"{api.url}/api/predictions").status_code == 401
     page = httpx.get(f"{api.url}/api/predictions", headers=api.headers).json()
     assert page["total"] == len(stored_rows(api))
+
+
+def test_the_training_section_names_trains_scores_and_saves_a_pipeline(
+        api: RunningApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = dashboard_page("training", api, monkeypatch)
+    page.selectbox[0].set_value("naive-bayes")
+    page.text_input[0].input("naive_bayes_pipeline")  # the document's pipeline name
+    assert page.checkbox[0].value  # serialize (register) the pipeline
+    page.button[0].click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert not page.error, [e.value for e in page.error]
+    assert "registered as version 2" in page.success[0].value
+    f1 = page.dataframe[0].value["weighted_f1"].iloc[0]
+    assert 0.5 < f1 <= 1.0
+    assert len(page.get("image")) == 1  # the confusion matrix
+    status = httpx.get(f"{api.url}/models/resumes", headers=api.headers).json()
+    assert status["versions"][-1]["name"] == "naive_bayes_pipeline"

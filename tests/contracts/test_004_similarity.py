@@ -72,6 +72,9 @@ def test_the_example_scripts_query_and_products(api: RunningApi) -> None:
     as_queries = httpx.post(f"{api.url}/predict", json={
         "queries": example["query"], "product_descriptions": example["product_descriptions"]})
     assert as_queries.json() == response.json()
+    one_string = httpx.post(f"{api.url}/predict", json={
+        "query": example["query"][0], "product_descriptions": example["product_descriptions"]})
+    assert one_string.json() == response.json()
 
 
 def test_health_root_and_get_on_predict(api: RunningApi) -> None:

@@ -159,7 +159,7 @@ class Requirement:
         else:
             principal = keys.recent(presented) or await run_in_threadpool(keys.verify, presented)
         if principal is None:
-            raise Unauthorized("the API key is not valid")
+            raise Unauthorized("unauthenticated session: the API key is not valid")
         if not principal.allows(self.scope):
             raise Forbidden(f"this key lacks the `{self.scope.value}` scope")
         return principal

@@ -1,8 +1,9 @@
 """``GET /`` and what each auth mode opens.
 
 With one service enabled the server stands in for that service's original system, so ``GET /``
-answers as that system's root did (its clients check it). With several, ``GET /`` is an index:
-the enabled services, their routes and who may call each, and links to the probes and docs.
+answers as that system's root did (its clients check it). With several, or with one whose
+original had no root worth keeping, ``GET /`` is an index: the enabled services, their routes
+and who may call each, and links to the probes and docs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from modelworks.core.service import Service
 
+ANYONE = "anyone"
 LINKS = {"docs": "/docs", "openapi": "/openapi.json", "healthz": "/healthz",
          "readyz": "/readyz", "metrics": "/metrics", "models": "/models",
          "token": "/api/authenticate"}
@@ -43,11 +45,11 @@ def requirement_of(route: APIRoute) -> Requirement | None:
 
 
 def who_may_call(route: APIRoute, auth: AuthMode) -> str:
-    """``anyone`` or the scope a caller's key must hold, under ``auth``."""
+    """``ANYONE`` or the scope a caller's key must hold, under ``auth``."""
     requirement = requirement_of(route)
     if requirement is None or auth is AuthMode.OFF or (
             auth is AuthMode.CONTRACT and requirement.open_in_contract):
-        return "anyone"
+        return ANYONE
     return f"key with scope {requirement.scope.value}"
 
 
@@ -64,11 +66,12 @@ def describe_auth(auth: AuthMode, routes: dict[str, list[APIRoute]]) -> str:
     if auth is AuthMode.OFF:
         return ("AUTH IS OFF: every endpoint is open to anyone who can reach this server; "
                 "use only on a trusted network")
-    always = "GET /, the probes, /metrics, /docs and POST /api/authenticate are open"
+    always = ("GET /, the probes (/healthz, /readyz, and /health with similarity), /metrics, "
+              "/docs, /openapi.json and POST /api/authenticate are open")
     if auth is AuthMode.REQUIRED:
         return f"auth required: every model, training and admin route needs a scoped key; {always}"
     opened = [_label(r) for service_routes in routes.values() for r in service_routes
-              if who_may_call(r, auth) == "anyone" and requirement_of(r) is not None]
+              if who_may_call(r, auth) == ANYONE and requirement_of(r) is not None]
     return ("AUTH CONTRACT: open without a key, as the original systems' documents define "
             f"them: {', '.join(opened) or 'nothing'}; every other route needs a scoped key; "
             f"{always}")

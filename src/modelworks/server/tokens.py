@@ -77,14 +77,14 @@ class TokenIssuer:
             claims = jwt.decode(token, self._secret, algorithms=[_ALGORITHM], issuer=_ISSUER,
                                 options={"require": ["exp", "sub", "scopes"]})
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("the token has expired: get a new one from "
-                             "POST /api/authenticate") from exc
+            raise Unauthorized("unauthenticated session: the token has expired; get a new one "
+                               "from POST /api/authenticate") from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized("the token is not valid") from exc
+            raise Unauthorized("unauthenticated session: the token is not valid") from exc
         try:
             scopes = frozenset(Scope(s) for s in claims["scopes"])
         except (TypeError, ValueError) as exc:
-            raise Unauthorized("the token is not valid") from exc
+            raise Unauthorized("unauthenticated session: the token is not valid") from exc
         return Principal(str(claims["sub"]), str(claims.get("name", "")), scopes)
 
 

@@ -124,7 +124,7 @@ def test_missing_bad_forged_and_expired_tokens_get_401(client: TestClient, setti
     forged = TokenIssuer("x" * 40, 3600).issue(_principal())
     response = client.post("/api/recommend", json=PROFILE, headers=bearer(forged))
     assert response.status_code == 401
-    assert response.json()["error"] == "the token is not valid"
+    assert response.json()["error"] == "unauthenticated session: the token is not valid"
     short_lived = TokenIssuer(settings.token_secret_file.read_text().strip(), 1)
     expiring = short_lived.issue(_principal())
     assert client.post("/api/recommend", json=PROFILE, headers=bearer(expiring)).status_code == 200
