@@ -258,11 +258,24 @@ def models_list(
     registry = Registry(Settings().registry_dir)
     table = Table("service", "version", "live", "created", "rows", "metrics")
     for name in [service] if service else registry.services():
-        live = registry.live_version(name)
-        for manifest in registry.versions(name):
+        try:
+            live = registry.live_version(name)
+        except ModelworksError as exc:
+            console.print(f"[red]{name}:[/red] {exc.message}")
+            live = None
+        manifests = {m.version: m for m in registry.versions(name)}
+        for number in registry.version_numbers(name):
+            broken = registry.problem(name, number)
+            marker = "*" if number == live else ""
+            manifest = manifests.get(number)
+            if manifest is None:
+                table.add_row(name, str(number), marker, "", "", f"[red]broken: {broken}[/red]")
+                continue
             metrics = ", ".join(f"{k}={v:g}" for k, v in manifest.metrics.items())
-            table.add_row(name, str(manifest.version), "*" if manifest.version == live else "",
-                          manifest.created_at[:19], str(manifest.n_rows), metrics)
+            if broken:
+                metrics = f"[red]broken: {broken}[/red]"
+            table.add_row(name, str(number), marker, manifest.created_at[:19],
+                          str(manifest.n_rows), metrics)
     Console().print(table)
 
 

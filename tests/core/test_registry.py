@@ -37,14 +37,15 @@ def test_versions_count_up_and_manifest_records_everything(tmp_path: Path) -> No
     assert [m.version for m in registry.versions("demo")] == [1, 2]
 
 
-def test_identical_files_are_hard_linked_across_versions(tmp_path: Path) -> None:
+def test_identical_files_are_never_shared_between_versions(tmp_path: Path) -> None:
     registry = Registry(tmp_path)
     register(registry, b"one")
     register(registry, b"two")
     first, second = tmp_path / "demo" / "1" / "table.npy", tmp_path / "demo" / "2" / "table.npy"
-    assert os.stat(first).st_ino == os.stat(second).st_ino
-    assert os.stat(tmp_path / "demo" / "1" / "weights.bin").st_ino != os.stat(
-        tmp_path / "demo" / "2" / "weights.bin").st_ino
+    assert first.read_bytes() == second.read_bytes()
+    assert os.stat(first).st_ino != os.stat(second).st_ino
+    assert os.stat(first).st_nlink == os.stat(second).st_nlink == 1
+    assert all(path.stat().st_mode & 0o222 == 0 for path in (first, second))
 
 
 def test_loading_detects_a_tampered_file(tmp_path: Path) -> None:

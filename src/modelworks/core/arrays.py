@@ -1,8 +1,8 @@
 """Arrays of registered versions, memory-mapped rather than read.
 
-A mapped ``.npy`` file lives in the page cache once per machine: every worker process, and
-every version that hard-links the same file, shares its pages, where ``np.load`` would give
-each its own copy. Registry files are read-only, and so are the mapped arrays.
+A mapped ``.npy`` file lives in the page cache once per machine: every worker process shares
+its pages, where ``np.load`` would give each its own copy. Registry files are read-only, and
+so are the mapped arrays.
 """
 
 from __future__ import annotations

@@ -43,3 +43,9 @@ class RegistryError(ModelworksError):
     """The registry is inconsistent: a hash mismatch, a missing file, a bad manifest."""
 
     status_code = 500
+
+
+class BrokenVersion(RegistryError):
+    """A version asked to go live fails verification; the live alias stays where it was."""
+
+    status_code = 409

@@ -65,7 +65,12 @@ class LiveModel(Generic[M]):
         return loaded
 
     def refresh(self) -> bool:
-        """Load the registry's live version if it differs from the served one; True if swapped."""
+        """Load the registry's live version if it differs from the served one; True if swapped.
+
+        A process that has nothing to serve and finds the live version broken (a file changed
+        after promotion) serves the latest earlier live version that still loads, and says so
+        in ``last_error``, rather than refusing every request.
+        """
         with self._refresh_lock:
             try:
                 wanted = self.registry.live_version(self.service.name)
@@ -75,28 +80,54 @@ class LiveModel(Generic[M]):
             if wanted is None or wanted == self.version or wanted == self._failed_version:
                 return False  # a version that failed is retried once the alias moves
             try:
-                folder = self.registry.verified_folder(self.service.name, wanted)
-                model: Any = self.service.load_model(folder)
-                self.service.warm_up(model)
+                model = self._load(wanted)
             except Exception as exc:
                 self._failed_version = wanted
                 self._fail(f"version {wanted} failed to load: {exc}")
-                return False
-            old = self._loaded
-            self._loaded = Loaded(wanted, model)
+                if self._loaded is None:
+                    self._fall_back(wanted)
+                return self._loaded is not None and self._loaded.version != wanted
+            self._swap(wanted, model)
             self.last_error = None
             self._failed_version = None
-            # A loaded model is hundreds of thousands of long-lived objects (dicts of handles,
-            # lists of labels). Freezing them keeps the collector from walking them again and
-            # again, which otherwise shows up as multi-millisecond pauses in request latency.
-            gc.collect()
-            gc.freeze()
-            log.info(
-                "live model swapped",
-                extra={"service": self.service.name, "version": wanted,
-                       "previous": old.version if old else None},
-            )
             return True
+
+    def _load(self, version: int) -> Any:
+        folder = self.registry.verified_folder(self.service.name, version)
+        model: Any = self.service.load_model(folder)
+        self.service.warm_up(model)
+        return model
+
+    def _fall_back(self, broken: int) -> None:
+        try:
+            earlier = list(reversed(self.registry.previous_live(self.service.name)))
+        except Exception:  # the alias was readable a moment ago; nothing better to try
+            return
+        for version in earlier:
+            if version == broken:
+                continue
+            try:
+                model = self._load(version)
+            except Exception as exc:  # this one is broken too: try the one before it
+                log.warning("earlier version failed to load", extra={
+                    "service": self.service.name, "version": version, "error": str(exc)})
+                continue
+            self._swap(version, model)
+            self._fail(f"version {broken} failed to load; serving earlier live version "
+                       f"{version} until the alias moves")
+            return
+
+    def _swap(self, version: int, model: Any) -> None:
+        """Serve ``model`` from now on (called with the refresh lock held)."""
+        old = self._loaded
+        self._loaded = Loaded(version, model)
+        # A loaded model is hundreds of thousands of long-lived objects (dicts of handles,
+        # lists of labels). Freezing them keeps the collector from walking them again and
+        # again, which otherwise shows up as multi-millisecond pauses in request latency.
+        gc.collect()
+        gc.freeze()
+        log.info("live model swapped", extra={"service": self.service.name, "version": version,
+                                               "previous": old.version if old else None})
 
     def _fail(self, message: str) -> None:
         self.last_error = message

@@ -6,8 +6,10 @@ Layout::
     <root>/<service>/live         JSON {"version": N, "history": [earlier live versions]}
 
 A version is written into a hidden temporary folder and renamed into place, so a crash leaves
-either no version or a whole one. The live alias is replaced with ``os.replace``. A per-service
-``flock`` serialises writers across processes; readers need no lock.
+either no version or a whole one; its files are read-only and its own (never hard-linked to
+another version's, so changing one file cannot change two versions). The live alias is
+replaced with ``os.replace`` and moves only to a version whose every file matches its hash.
+A per-service ``flock`` serialises writers across processes; readers need no lock.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from modelworks.core.errors import NotFound, RegistryError
+from modelworks.core.errors import BrokenVersion, NotFound, RegistryError
 
 MANIFEST = "manifest.json"
 LIVE = "live"
@@ -76,6 +80,10 @@ class Registry:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Verdicts of earlier checks, keyed by what `stat` says of every file: a listing
+        # re-hashes a version only when one of its files changed.
+        self._checked: dict[tuple[str, int], tuple[tuple[Any, ...], str | None]] = {}
+        self._checked_lock = threading.Lock()
 
     # -- reading -----------------------------------------------------------------------------
     def services(self) -> list[str]:
@@ -84,23 +92,61 @@ class Registry:
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
-    def versions(self, service: str) -> list[Manifest]:
-        """Every complete version of ``service``, oldest first."""
+    def version_numbers(self, service: str) -> list[int]:
+        """Every version folder of ``service``, readable or not, oldest first."""
         folder = self.root / service
-        if not folder.exists():
+        if not folder.is_dir():
             return []
-        numbers = sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
-        return [self.manifest(service, n) for n in numbers]
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+
+    def versions(self, service: str) -> list[Manifest]:
+        """Every version of ``service`` whose manifest reads, oldest first (see ``problem``)."""
+        manifests = []
+        for number in self.version_numbers(service):
+            with contextlib.suppress(RegistryError, NotFound):
+                manifests.append(self.manifest(service, number))
+        return manifests
+
+    def problem(self, service: str, version: int) -> str | None:
+        """Why a version cannot be served (unreadable manifest, missing or changed file), or None.
+
+        Hashes every file the first time and again only after one of them changed.
+        """
+        folder = self.root / service / str(version)
+        try:
+            manifest = self.manifest(service, version)
+            stamp = tuple((name, *_stat_key(folder / name)) for name in sorted(manifest.files))
+        except (RegistryError, NotFound) as exc:
+            return exc.message
+        key = (service, version)
+        with self._checked_lock:
+            known = self._checked.get(key)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            self.verified_folder(service, version)
+            verdict = None
+        except RegistryError as exc:
+            verdict = exc.message
+        with self._checked_lock:
+            self._checked[key] = (stamp, verdict)
+        return verdict
 
     def manifest(self, service: str, version: int) -> Manifest:
         """The manifest of one version; ``NotFound`` if there is no such version."""
         path = self.root / service / str(version) / MANIFEST
-        if not path.exists():
+        if not path.parent.is_dir():
             raise NotFound(f"{service} has no version {version}")
         try:
-            return Manifest(**json.loads(path.read_text()))
-        except (ValueError, TypeError) as exc:
+            manifest = Manifest(**json.loads(path.read_text()))
+        except FileNotFoundError as exc:
+            raise RegistryError(f"{service} v{version} has no manifest") from exc
+        except (OSError, ValueError, TypeError) as exc:
             raise RegistryError(f"manifest of {service} v{version} is unreadable: {exc}") from exc
+        if manifest.service != service or manifest.version != version or not isinstance(
+                manifest.files, dict):
+            raise RegistryError(f"manifest of {service} v{version} describes another version")
+        return manifest
 
     def live_version(self, service: str) -> int | None:
         """The live version of ``service``, or ``None`` when nothing was promoted yet."""
@@ -120,7 +166,12 @@ class Registry:
             path = folder / name
             if not path.is_file():
                 raise RegistryError(f"{service} v{version}: file {name} is missing")
-            if sha256_file(path) != expected:
+            try:
+                actual = sha256_file(path)
+            except OSError as exc:
+                raise RegistryError(f"{service} v{version}: file {name} cannot be read: "
+                                    f"{exc.strerror}") from exc
+            if actual != expected:
                 raise RegistryError(f"{service} v{version}: file {name} fails its sha256 check")
         return folder
 
@@ -138,9 +189,11 @@ class Registry:
     ) -> Manifest:
         """Store a new version whose files ``write(folder)`` produces; return its manifest."""
         service_dir = self.root / service
-        service_dir.mkdir(parents=True, exist_ok=True)
-        staging = service_dir / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir()
+        staging = service_dir / f"{_STAGING}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex}"
+        try:
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            raise _unwritable(service_dir, exc) from exc
         try:
             write(staging)
             files = {
@@ -150,7 +203,6 @@ class Registry:
             }
             with self._lock(service):
                 version = self._next_version(service)
-                self._share_identical_files(service, staging, files)
                 manifest = Manifest(
                     service=service,
                     version=version,
@@ -171,13 +223,19 @@ class Registry:
                 staging.rename(service_dir / str(version))
                 _fsync_dir(service_dir)
             return manifest
+        except OSError as exc:
+            raise _unwritable(service_dir, exc) from exc
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
     def promote(self, service: str, version: int) -> None:
-        """Make ``version`` live; the version that was live goes onto the rollback history."""
-        self.manifest(service, version)  # raises NotFound for a version that does not exist
+        """Make ``version`` live; the version that was live goes onto the rollback history.
+
+        ``NotFound`` for a version that does not exist and ``BrokenVersion`` (409) for one that
+        fails verification; either way the alias stays where it was.
+        """
+        self._require_intact(service, version)
         with self._lock(service):
             state = self._live_state(service)
             history = list(state["history"]) if state else []
@@ -186,15 +244,25 @@ class Registry:
             self._write_live(service, version, history[-50:])
 
     def rollback(self, service: str) -> int:
-        """Make the previous live version live again and return it."""
+        """Make the latest earlier live version that still verifies live again; return it.
+
+        Earlier versions that fail verification are passed over and dropped from the history.
+        """
         with self._lock(service):
             state = self._live_state(service)
-            if not state or not state["history"]:
-                raise NotFound(f"{service} has no earlier live version to roll back to")
-            history = list(state["history"])
-            previous = history.pop()
-            self._write_live(service, previous, history)
-            return int(previous)
+            history = list(state["history"]) if state else []
+            skipped = []
+            while history:
+                previous = int(history.pop())
+                reason = self.problem(service, previous)
+                if reason is None:
+                    self._write_live(service, previous, history)
+                    return previous
+                skipped.append(reason)
+            if skipped:
+                raise BrokenVersion(f"no earlier live version of {service} verifies: "
+                                    + "; ".join(skipped))
+            raise NotFound(f"{service} has no earlier live version to roll back to")
 
     # -- internals ---------------------------------------------------------------------------
     def _live_state(self, service: str) -> dict[str, Any] | None:
@@ -215,34 +283,71 @@ class Registry:
         existing = [int(p.name) for p in (self.root / service).iterdir() if p.name.isdigit()]
         return max(existing, default=0) + 1
 
-    def _share_identical_files(self, service: str, staging: Path, files: dict[str, str]) -> None:
-        """Hard-link files identical to one of the latest version's (large shared tables)."""
-        numbers = [int(p.name) for p in (self.root / service).iterdir() if p.name.isdigit()]
-        if not numbers:
-            return
-        latest = self.root / service / str(max(numbers))
-        try:
-            previous = Manifest(**json.loads((latest / MANIFEST).read_text())).files
-        except (OSError, ValueError, TypeError):
-            return
-        for name, digest in files.items():
-            if previous.get(name) == digest:
-                target = staging / name
-                link = target.with_name(target.name + ".link")
-                with contextlib.suppress(OSError):
-                    os.link(latest / name, link)
-                    os.replace(link, target)
+    def _require_intact(self, service: str, version: int) -> None:
+        if not (self.root / service / str(version)).is_dir():
+            raise NotFound(f"{service} has no version {version}")
+        reason = self.problem(service, version)
+        if reason is not None:
+            raise BrokenVersion(f"{service} v{version} cannot go live: {reason}")
 
     @contextlib.contextmanager
     def _lock(self, service: str) -> Iterator[None]:
         lock_path = self.root / service / ".lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with lock_path.open("a") as handle:
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = lock_path.open("a")
+        except OSError as exc:
+            raise _unwritable(lock_path.parent, exc) from exc
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                _remove_leftovers(lock_path.parent)
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_STAGING = ".staging-"
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0, 0, 0)
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _unwritable(folder: Path, exc: OSError) -> RegistryError:
+    return RegistryError(f"cannot write to the registry at {folder}: "
+                         f"{exc.strerror or exc} (check MODELWORKS_HOME and its permissions)")
+
+
+def _remove_leftovers(service_dir: Path) -> None:
+    """What writers killed mid-way left behind: alias temp files and their staging folders.
+
+    Called under the service's lock, so no alias temp file belongs to a running writer; a
+    staging folder is removed only when its process (named in it) is gone from this host.
+    """
+    host = socket.gethostname()
+    for path in service_dir.glob(".*"):
+        with contextlib.suppress(OSError):
+            if path.name.startswith(f".{LIVE}.") and path.name.endswith(".tmp"):
+                path.unlink()
+            elif path.name.startswith(f"{_STAGING}{host}-"):
+                pid = path.name.removeprefix(f"{_STAGING}{host}-").split("-")[0]
+                if pid.isdigit() and not _running(int(pid)):
+                    shutil.rmtree(path)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_atomic(path: Path, text: str) -> None:

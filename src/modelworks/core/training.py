@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelworks.core.errors import DataError
+from modelworks.core.errors import DataError, RegistryError
 from modelworks.core.progress import Progress
 from modelworks.core.service import Detailed, Selectable, TrainOptions
 
 if TYPE_CHECKING:
     from modelworks.core.registry import Registry
     from modelworks.core.service import Metrics, Service, TrainingData
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,7 @@ def train_and_register(
     progress("refitting on every row", 0.45)
     model = service.fit(data, _scaled(progress, 0.45, 0.9))
     progress("registering", 0.9)
-    live_version = registry.live_version(service.name)
-    live_metrics = registry.manifest(service.name, live_version).metrics if live_version else None
+    live_metrics = _live_metrics(registry, service.name)
     decision = service.gate(metrics, live_metrics)
     reports = service.report_files(details) if isinstance(service, Detailed) else {}
 
@@ -138,3 +140,14 @@ def _scaled(progress: Progress, start: float, end: float) -> Progress:
         progress(step, start + (end - start) * fraction)
 
     return report
+
+
+def _live_metrics(registry: Registry, service: str) -> Metrics | None:
+    """The live version's held-out metrics; None when nothing (readable) is live."""
+    try:
+        live_version = registry.live_version(service)
+        return registry.manifest(service, live_version).metrics if live_version else None
+    except RegistryError as exc:  # a broken live version is nothing to protect
+        log.warning("live version unreadable; gating as if none were live",
+                    extra={"service": service, "error": exc.message})
+        return None

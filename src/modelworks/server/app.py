@@ -216,10 +216,25 @@ def _model_status(registry: Registry, live: dict[str, LiveModel[Any]], name: str
         "loaded": model.version,
         "last_error": model.last_error,
         "workers": worker_status.workers(live, name),
-        "versions": [{"version": m.version, "created_at": m.created_at, "metrics": m.metrics,
-                      "rows": m.n_rows, "params": m.params, "name": m.notes.get("name", ""),
-                      "gate": m.notes.get("gate")} for m in registry.versions(name)],
+        "versions": _versions(registry, name),
     }
+
+
+def _versions(registry: Registry, service: str) -> list[dict[str, Any]]:
+    """Every version folder; one that fails verification is listed with ``broken`` set."""
+    listed: list[dict[str, Any]] = []
+    for number in registry.version_numbers(service):
+        broken = registry.problem(service, number)
+        try:
+            m = registry.manifest(service, number)
+        except ModelworksError:
+            listed.append({"version": number, "broken": broken, "created_at": "", "metrics": {},
+                           "rows": 0, "params": {}, "name": "", "gate": None})
+            continue
+        listed.append({"version": m.version, "broken": broken, "created_at": m.created_at,
+                       "metrics": m.metrics, "rows": m.n_rows, "params": m.params,
+                       "name": m.notes.get("name", ""), "gate": m.notes.get("gate")})
+    return listed
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 import weakref
@@ -55,8 +54,8 @@ def shared_encoder(onnx_path: Path, tokenizer_path: Path, encoder_id: str,
 class SimilarityModel:
     """Ranks descriptions for queries; nothing is learned but the mode and the hybrid weight.
 
-    The encoder's files are part of every version (hard-linked from the asset cache where the
-    file system allows), so a version is self-contained and verified by hash like any other.
+    The encoder's files are copied into every version, so a version is self-contained and
+    verified by hash like any other, and no other file shares its bytes on disk.
     """
 
     def __init__(self, mode: Mode = Mode.DENSE, dense_weight: float = 1.0) -> None:
@@ -84,8 +83,8 @@ class SimilarityModel:
 
     def save(self, folder: Path) -> None:
         """The encoder files and the ranking choice."""
-        _link_or_copy(self.onnx_path_, folder / ENCODER)
-        _link_or_copy(self.tokenizer_path_, folder / TOKENIZER)
+        shutil.copyfile(self.onnx_path_, folder / ENCODER)
+        shutil.copyfile(self.tokenizer_path_, folder / TOKENIZER)
         (folder / META).write_text(json.dumps({**self.get_params(),
                                                "encoder_id": self.encoder_id_}))
 
@@ -125,9 +124,3 @@ class SimilarityModel:
             results.append([Match(int(i), float(row[i])) for i in order if row[i] >= min_score])
         return results
 
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or links not allowed
-        shutil.copyfile(source, target)
