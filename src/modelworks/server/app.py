@@ -34,7 +34,7 @@ from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics
-from modelworks.server.middleware import RequestMiddleware, request_id
+from modelworks.server.middleware import RequestMiddleware
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
@@ -263,9 +263,3 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse({"error": "internal error", "request_id": request_id()},
-                            status_code=500)

@@ -43,15 +43,17 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        rid = headers.get("x-request-id", "")[:64] or os.urandom(16).hex()
+        rid = _safe_request_id(headers.get("x-request-id", "")) or os.urandom(16).hex()
         token = current_request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
@@ -62,6 +64,14 @@ class RequestMiddleware:
                 await _send_json(send_with_id, 413, {"error": too_large(self.limit).message})
             else:
                 await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here, inside this middleware, so a 500 carries X-Request-ID like any
+            # other answer and the connection stays open (Starlette's outermost handler would
+            # send it without the header and re-raise, which makes the server close it).
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            if response_started:
+                raise  # half a response is out; only closing the connection can signal it
+            await _send_json(send_with_id, 500, {"error": "internal error", "request_id": rid})
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -71,6 +81,12 @@ class RequestMiddleware:
                                        "route": route, "status": status,
                                        "duration_ms": round(elapsed * 1000, 2)})
             current_request_id.reset(token)
+
+
+def _safe_request_id(value: str) -> str:
+    """A client's request id if it is short and printable, so it is safe to echo and log."""
+    value = value[:64]
+    return value if value.isascii() and value.isprintable() else ""
 
 
 def _route_template(scope: Scope) -> str:
