@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import tempfile
@@ -113,12 +114,14 @@ def _parse_year(value: str, where: str) -> int | None:
     if not value:
         return None
     try:
-        year = int(float(value))
+        number = float(value)
     except ValueError as exc:
-        raise DataError(f"year {value!r} on {where} is not a number", field="year") from exc
-    if not 1850 <= year <= 2100:
-        raise DataError(f"year {year} on {where} is out of range 1850-2100", field="year")
-    return year
+        raise DataError(f"year {value[:20]!r} on {where} is not a number", field="year") from exc
+    # inf, nan, 1e400 and a 5,000-digit number all parse as floats but are no year.
+    if not (math.isfinite(number) and 1850 <= number < 2101):
+        raise DataError(f"year {value[:20]!r} on {where} is out of range 1850-2100",
+                        field="year")
+    return int(number)
 
 
 def content_sha256(raw: bytes) -> str:

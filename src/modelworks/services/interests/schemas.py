@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MAX_TOP_K = 100
 MAX_USERS_PER_REQUEST = 1000
@@ -17,15 +17,25 @@ USERS_EXPECTED = {
 }
 
 
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character")
+    return text
+
+
+TitleId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what the int64 arrays can hold
+
+
 class UserActivity(BaseModel):
     """One user and every title they consumed (replaces what was stored before)."""
 
     model_config = ConfigDict(extra="forbid")
 
     user_handle: UUID = Field(description="The user's handle")
-    name: str = Field(min_length=1, max_length=200, description="Display name")
+    name: Annotated[str, AfterValidator(_no_nul)] = Field(min_length=1, max_length=200,
+                                                          description="Display name")
     type: Literal["B2B", "B2C"] = Field(description="Account type")
-    consumed: list[int] = Field(default_factory=list, max_length=MAX_CONSUMED,
+    consumed: list[TitleId] = Field(default_factory=list, max_length=MAX_CONSUMED,
                                 description="Ids of the titles the user consumed "
                                             "(from the catalogue's titles.csv)")
 

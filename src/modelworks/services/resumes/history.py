@@ -49,8 +49,12 @@ class Page:
 
 
 def preview(text: str) -> str:
-    """The first characters of a resume with its whitespace collapsed."""
-    collapsed = " ".join(text.split())
+    """The first characters of a resume with its whitespace collapsed.
+
+    NUL characters become U+FFFD: PostgreSQL text cannot hold them, and the preview is only
+    there to be read.
+    """
+    collapsed = " ".join(text.replace("\x00", "\ufffd").split())
     return collapsed if len(collapsed) <= PREVIEW_CHARS else collapsed[:PREVIEW_CHARS - 1] + "…"
 
 

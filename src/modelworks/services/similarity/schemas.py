@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from modelworks.core.errors import DataError
+from modelworks.core.errors import DataError, PayloadTooLarge
 
 REQUIRED = "Queries and product descriptions are required."
 MAX_QUERIES = 100
@@ -83,6 +83,7 @@ def _min_score(value: Any) -> float:
 
 
 MAX_PRODUCTS_PER_BATCH = 1000
+MAX_ATTRIBUTE_DEPTH = 8
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
@@ -119,23 +120,38 @@ def parse_products(raw: bytes, max_chars: int) -> list[tuple[str, str, dict[str,
             raise DataError(f"{where} must be an object", field=where)
         product_id, description = product.get("id"), product.get("description")
         if isinstance(product_id, bool) or not isinstance(product_id, str | int) or (
-                not str(product_id).strip()) or len(str(product_id)) > 200:
-            raise DataError(f"{where}.id must be a string or integer (up to 200 characters)",
-                            field=f"{where}.id")
-        if not isinstance(description, str) or not description.strip():
-            raise DataError(f"{where}.description must be a non-empty string",
-                            field=f"{where}.description")
+                not str(product_id).strip()) or len(str(product_id)) > 200 or (
+                "\x00" in str(product_id)):
+            raise DataError(f"{where}.id must be a string or integer (up to 200 characters, "
+                            "no NUL)", field=f"{where}.id")
+        if not isinstance(description, str) or not description.strip() or "\x00" in description:
+            raise DataError(f"{where}.description must be a non-empty string without NUL "
+                            "characters", field=f"{where}.description")
         if len(description) > max_chars:
             raise DataError(f"{where}.description is over {max_chars} characters",
                             field=f"{where}.description")
         attributes = {k: v for k, v in product.items() if k not in ("id", "description")}
+        if _depth(attributes) > MAX_ATTRIBUTE_DEPTH:
+            raise DataError(f"{where}: attributes nest deeper than {MAX_ATTRIBUTE_DEPTH} levels",
+                            field=where)
         parsed.append((str(product_id), description, attributes))
     return parsed
 
 
+def _depth(value: Any, limit: int = 64) -> int:
+    """How deeply ``value`` nests lists and objects (counting stops past ``limit``)."""
+    if limit <= 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
 def parse_ids(raw: bytes) -> list[str]:
-    """``{"ids": [...]}``."""
+    """``{"ids": [...]}``, at most ``MAX_PRODUCTS_PER_BATCH`` of them."""
     ids = _object(raw).get("ids")
+    if isinstance(ids, list) and len(ids) > MAX_PRODUCTS_PER_BATCH:
+        raise PayloadTooLarge(f"ids holds {len(ids)} items; at most {MAX_PRODUCTS_PER_BATCH} "
+                              "per request", field="ids")
     if not isinstance(ids, list) or not ids or not all(
             isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
         raise DataError("ids must be a non-empty list of product ids", field="ids")
