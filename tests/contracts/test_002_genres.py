@@ -115,7 +115,14 @@ def test_where_the_document_is_silent_a_bad_csv_is_a_400_naming_it(
     assert named in response.json()["error"]
 
 
-def test_a_request_without_the_file_field_is_a_400(api: RunningApi) -> None:
-    response = httpx.post(f"{api.url}/genres/predict", data={"other": "x"})
-    assert response.status_code == 400
-    assert response.json()["field"] == "file"
+def test_a_form_without_the_file_field_is_a_400_naming_what_is_wrong(api: RunningApi) -> None:
+    other = httpx.post(f"{api.url}/genres/predict", data={"other": "x"})
+    assert other.status_code == 400
+    assert other.json()["field"] == "other"
+    assert "file" in other.json()["error"]
+    empty = httpx.post(f"{api.url}/genres/predict", files={"other": ("a.txt", b"x")})
+    assert empty.status_code == 400
+    assert empty.json()["field"] == "other"
+    nothing = httpx.post(f"{api.url}/genres/predict", data={})
+    assert nothing.status_code == 415
+    assert nothing.json()["field"] == "file"

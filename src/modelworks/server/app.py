@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -27,6 +28,7 @@ from modelworks.core.settings import AuthMode, Settings
 from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
+from modelworks.server.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.server.db import make_engine, migrate
 from modelworks.server.heap import HeapTrimmer
 from modelworks.server.index import build_root_router, describe_auth, documented_routes
@@ -169,13 +171,20 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         _live_of(live, service)
         return _model_status(registry, live, service, worker_status)
 
-    @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias")
-    def set_live(service: str, body: LiveRequest, key: AdminKey) -> dict[str, Any]:
+    @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias",
+             openapi_extra=openapi_json_body(LiveRequest))
+    async def set_live(service: str, request: Request, key: AdminKey) -> dict[str, Any]:
         model = _live_of(live, service)
-        registry.promote(service, body.version)
-        model.refresh()  # this worker at once; the others at their next poll
-        publish_live()
-        return _model_status(registry, live, service, worker_status)
+        body = parse_json_body(LiveRequest, await read_small_body(request, 4096),
+                               {"version": "a registered version number"})
+
+        def promote() -> dict[str, Any]:
+            registry.promote(service, body.version)
+            model.refresh()  # this worker at once; the others at their next poll
+            publish_live()
+            return _model_status(registry, live, service, worker_status)
+
+        return await run_in_threadpool(promote)
 
     return app
 

@@ -9,8 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelworks.server.auth import ANONYMOUS, KeyStore, Principal, Unauthorized
-from modelworks.server.bodies import openapi_json_body, parse_json_body
+from modelworks.server.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
+
+MAX_BODY_BYTES = 4096  # a key is about 60 characters
 
 
 class AuthenticateRequest(BaseModel):
@@ -35,7 +37,7 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
     async def authenticate(request: Request) -> dict[str, Any]:
         client = request.client.host if request.client else "unknown"
         limiter.check(client)
-        raw = await request.body()
+        raw = await read_small_body(request, MAX_BODY_BYTES)
         key = parse_json_body(AuthenticateRequest, raw, {"key": "an API key (mw_...)"}
                               ).key.strip() if raw.strip() else ""
         keys: KeyStore | None = request.app.state.keys

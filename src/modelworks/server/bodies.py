@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from modelworks.core.errors import DataError
+from modelworks.core.errors import DataError, PayloadTooLarge
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+
+async def read_small_body(request: Request, limit: int) -> bytes:
+    """A body that must be small (a key, a version number): 413 past ``limit`` bytes.
+
+    Read as it arrives, so a route anyone may call never holds more than ``limit`` bytes of
+    a caller's body, whatever its Content-Length says or leaves out.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes, the most this route "
+                                  "reads")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_json_body(model: type[BodyT], raw: bytes, expected: Mapping[str, str]) -> BodyT:

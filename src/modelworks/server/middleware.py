@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, access logs, request metrics and the early upload-size check."""
+"""ASGI middleware: request ids, access logs, request metrics and the request-size limit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from modelworks.server.logs import current_request_id
@@ -58,12 +59,25 @@ class RequestMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            # Counted as the bytes arrive, so a chunked body (no Content-Length) is cut off at
+            # the limit too, before anything parses it.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413, too_large(self.limit).message)
+            return message
+
         try:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
                 await _send_json(send_with_id, 413, {"error": too_large(self.limit).message})
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
             # Answered here, inside this middleware, so a 500 carries X-Request-ID like any
             # other answer and the connection stays open (Starlette's outermost handler would

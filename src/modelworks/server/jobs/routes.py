@@ -5,18 +5,24 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from modelworks.core.errors import NotFound
+from modelworks.core.errors import DataError, NotFound
 from modelworks.core.service import TrainOptions
 from modelworks.core.training import choose_model
 from modelworks.server.auth import TrainKey
 from modelworks.server.jobs.process import PREPARED
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
-from modelworks.server.uploads import read_upload
+from modelworks.server.params import flag
+from modelworks.server.uploads import openapi_form, read_form
+
+MAX_NAME_CHARS = 200
+FORM_FIELDS = {"model": "Model kind, for services offering several",
+               "name": f"A label for the version (at most {MAX_NAME_CHARS} characters)",
+               "register": "false: evaluate only (default true)"}
 
 if TYPE_CHECKING:
     from modelworks.core.service import Service
@@ -29,25 +35,25 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
     router = APIRouter(tags=["jobs"])
 
     @router.post("/models/{service}/train", status_code=202,
-                 summary="Start a training job on an upload or on the prepared data")
-    async def start_job(
-        service: str,
-        key: TrainKey,
-        file: Annotated[UploadFile | None, File(
-            description="Training data in the service's format; absent: the prepared data")]
-        = None,
-        model: Annotated[str | None, Form(description="Model kind, for services offering "
-                                                      "several")] = None,
-        name: Annotated[str, Form(max_length=200, description="A label for the version")] = "",
-        register_model: Annotated[bool, Form(alias="register",
-                                             description="false: evaluate only")] = True,
-    ) -> JSONResponse:
+                 summary="Start a training job on an upload or on the prepared data",
+                 openapi_extra=openapi_form(
+                     "Training data in the service's format; absent: the prepared data",
+                     file_required=False, fields=FORM_FIELDS))
+    async def start_job(service: str, request: Request, key: TrainKey) -> JSONResponse:
         if service not in services:
             raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(services))}")
-        chosen = choose_model(services[service], model or None)
-        options = dataclasses.asdict(TrainOptions(model=model or None, name=name,
-                                                  register=register_model))
-        raw = await read_upload(file, settings.max_upload_bytes) if file is not None else None
+        form = await read_form(request, settings.max_upload_bytes, fields=tuple(FORM_FIELDS),
+                               empty_allowed=True)
+        model = form.fields.get("model") or None
+        name = form.fields.get("name", "")
+        if len(name) > MAX_NAME_CHARS:
+            raise DataError(f"name has {len(name)} characters; at most {MAX_NAME_CHARS}",
+                            field="name")
+        chosen = choose_model(services[service], model)
+        options = dataclasses.asdict(TrainOptions(
+            model=model, name=name, register=flag(form.fields.get("register"), "register")
+            if "register" in form.fields else True))
+        raw = form.file
         if raw is not None:
             # Refuse bad data now, with the service's message, rather than in a failed job.
             await run_in_threadpool(chosen.read_training_data, raw)

@@ -6,13 +6,13 @@ import time
 from typing import TYPE_CHECKING, Annotated
 
 import orjson
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.progress import no_progress
 from modelworks.server.auth import ContractPredict, ContractTrain
 from modelworks.server.middleware import request_id
-from modelworks.server.uploads import read_upload
+from modelworks.server.uploads import openapi_form, read_form
 from modelworks.services.genres.data import TOP_K, read_movies
 from modelworks.services.genres.schemas import ranked_genres
 
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from modelworks.services.genres.model import GenreClassifier
     from modelworks.services.genres.service import GenresService
 
-CSV_FILE = Annotated[UploadFile, File(description="CSV upload (form field `file`)")]
+TRAIN_FORM = openapi_form("CSV movie_id,synopsis,genres[,year]; genres space-separated",
+                          file_required=True)
+PREDICT_FORM = openapi_form("CSV movie_id,synopsis[,year]", file_required=True)
 
 
 def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
@@ -29,22 +31,24 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
     router = APIRouter(prefix="/genres", tags=["genres"])
     limit = context.settings.max_upload_bytes
 
-    @router.post("/train", summary="Train on a CSV movie_id,synopsis,genres[,year]")
-    async def train(key: ContractTrain, file: CSV_FILE) -> Response:
-        raw = await read_upload(file, limit)
+    @router.post("/train", summary="Train on a CSV movie_id,synopsis,genres[,year]",
+                 openapi_extra=TRAIN_FORM)
+    async def train(request: Request, key: ContractTrain) -> Response:
+        raw = (await read_form(request, limit)).required_file()
         data = await run_in_threadpool(service.read_training_data, raw)
         result = await run_in_threadpool(context.train, data, no_progress)
         context.live.refresh()
         return Response(orjson.dumps(result.to_json()), media_type="application/json",
                         headers={"X-Model-Version": f"{service.name}:{result.version}"})
 
-    @router.post("/predict", summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]")
+    @router.post("/predict", summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]",
+                 openapi_extra=PREDICT_FORM)
     async def predict(
+        request: Request,
         key: ContractPredict,
-        file: CSV_FILE,
         include_scores: Annotated[bool, Query(description="Add each genre's probability")] = False,
     ) -> Response:
-        raw = await read_upload(file, limit)
+        raw = (await read_form(request, limit)).required_file()
         movies = await run_in_threadpool(read_movies, raw, with_genres=False)
         loaded = context.live.current()
         model: GenreClassifier = loaded.model
