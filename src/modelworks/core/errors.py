@@ -49,3 +49,15 @@ class BrokenVersion(RegistryError):
     """A version asked to go live fails verification; the live alias stays where it was."""
 
     status_code = 409
+
+
+class DeadlineExceeded(ModelworksError):
+    """A request computed for longer than its share of time; its work was stopped."""
+
+    status_code = 503
+
+
+class ClientGone(ModelworksError):
+    """The client closed the connection; the work it asked for was stopped (nobody reads this)."""
+
+    status_code = 499

@@ -71,6 +71,25 @@ class Settings(BaseSettings):
         default=100_000, gt=0,
         description="Longest text one text-classification request may carry (413 above).",
     )
+    max_predict_rows: int = Field(
+        default=10_000, gt=0,
+        description="Rows one CSV prediction request may carry (413 above).",
+    )
+    max_similarity_texts: int = Field(
+        default=1_000, gt=0,
+        description="Queries plus product descriptions one `POST /predict` may carry: each "
+                    "new one costs an encoder pass (413 above).",
+    )
+    max_similarity_pairs: int = Field(
+        default=100_000, gt=0,
+        description="Queries times product descriptions one `POST /predict` may score "
+                    "(413 above).",
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, gt=0,
+        description="Longest time one request may compute; past it its work stops and the "
+                    "client gets a 503. Work also stops when the client disconnects.",
+    )
     live_poll_seconds: float = Field(
         default=0.5, gt=0,
         description="Seconds between checks for a new live model (and between the server's "

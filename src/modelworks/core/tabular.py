@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from modelworks.core.errors import DataError
+from modelworks.core.errors import DataError, PayloadTooLarge
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -25,11 +25,14 @@ class CsvRow:
         return f"row {self.number} (line {self.line})"
 
 
-def read_csv(raw: bytes, required: list[str]) -> list[CsvRow]:
+def read_csv(raw: bytes, required: list[str], max_rows: tuple[int, str] | None = None
+             ) -> list[CsvRow]:
     """Parse a UTF-8 CSV with a header holding at least ``required``; other columns are kept.
 
     Raises ``DataError`` for an empty file, text that is not UTF-8, binary content, a header
-    without the required columns, and rows whose field count differs from the header's.
+    without the required columns, and rows whose field count differs from the header's;
+    ``PayloadTooLarge`` as soon as a row beyond ``max_rows`` (the cap and the setting that
+    sets it) turns up, before the rest is parsed.
     """
     if not raw.strip():
         raise DataError("the file is empty")
@@ -59,6 +62,9 @@ def read_csv(raw: bytes, required: list[str]) -> list[CsvRow]:
                 line = reader.line_num + 1
                 continue
             number = len(rows) + 1
+            if max_rows is not None and number > max_rows[0]:
+                raise PayloadTooLarge(f"the file has more than {max_rows[0]} rows, the most one "
+                                      f"request may carry ({max_rows[1]})", field="file")
             if len(values) != len(header):
                 raise DataError(
                     f"row {number} (line {line}) has {len(values)} fields, the header has "

@@ -125,7 +125,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     app.state.registry = registry
     app.state.engine = engine
     app.add_middleware(RequestMiddleware, metrics=metrics,
-                       max_upload_bytes=settings.max_upload_bytes)
+                       max_upload_bytes=settings.max_upload_bytes,
+                       timeout_seconds=settings.request_timeout_seconds)
     _install_error_handlers(app)
     app.include_router(build_jobs_router(services, jobs, JobRunner(settings), settings))
     app.include_router(build_auth_router(app.state.tokens, FailureLimiter(

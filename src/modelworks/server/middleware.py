@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -11,6 +12,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from modelworks.core.budget import Budget, current_budget
 from modelworks.server.logs import current_request_id
 from modelworks.server.uploads import too_large
 
@@ -32,11 +34,13 @@ def request_id() -> str:
 class RequestMiddleware:
     """Tags each request with an id (``X-Request-ID``), logs it and counts it in the metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: ServerMetrics, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics, max_upload_bytes: int,
+                 timeout_seconds: float = 30.0) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_upload_bytes + _MULTIPART_OVERHEAD
         self.limit = max_upload_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -46,6 +50,8 @@ class RequestMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         rid = _safe_request_id(headers.get("x-request-id", "")) or os.urandom(16).hex()
         token = current_request_id.set(rid)
+        budget = Budget(self.timeout_seconds)
+        budget_token = current_budget.set(budget)
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -60,16 +66,32 @@ class RequestMiddleware:
             await send(message)
 
         received = 0
+        watcher: asyncio.Task[None] | None = None
+        gone = asyncio.Event()
+
+        async def watch_for_disconnect() -> None:
+            # Once the body is in, the only message left to come is the disconnect: waiting
+            # for it here lets long work stop when nobody waits for its answer.
+            if (await receive())["type"] == "http.disconnect":
+                budget.stop()
+                gone.set()
 
         async def receive_within_limit() -> Message:
             # Counted as the bytes arrive, so a chunked body (no Content-Length) is cut off at
             # the limit too, before anything parses it.
-            nonlocal received
+            nonlocal received, watcher
+            if watcher is not None:  # the app asks again: the watcher owns the channel now
+                await gone.wait()
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     raise HTTPException(413, too_large(self.limit).message)
+                if not message.get("more_body", False):
+                    watcher = asyncio.create_task(watch_for_disconnect())
+            elif message["type"] == "http.disconnect":
+                budget.stop()
             return message
 
         try:
@@ -87,6 +109,9 @@ class RequestMiddleware:
                 raise  # half a response is out; only closing the connection can signal it
             await _send_json(send_with_id, 500, {"error": "internal error", "request_id": rid})
         finally:
+            if watcher is not None:
+                watcher.cancel()
+            current_budget.reset(budget_token)
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             if route != "/metrics":

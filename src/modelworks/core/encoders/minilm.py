@@ -19,6 +19,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
+from modelworks.core.budget import check_budget
 from modelworks.core.encoders.bert_onnx import build_bert_encoder
 from modelworks.core.errors import ModelworksError
 
@@ -112,6 +113,7 @@ class SentenceEncoder:
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
+            check_budget()
             index = order[start:start + batch_size]
             encodings = self._tokenizer.encode_batch([texts[i] for i in index])
             out[index] = self.encode_ids([e.ids for e in encodings])

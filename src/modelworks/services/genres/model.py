@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from modelworks.core.arrays import load_shared
+from modelworks.core.budget import check_budget
 from modelworks.core.encoders.minilm import StaticEmbedder
 from modelworks.core.progress import Progress, no_progress
 
@@ -29,6 +30,8 @@ Matrix: TypeAlias = Any  # a dense float array or a scipy CSR matrix (scipy is u
 _TOKENIZER = "tokenizer.json"
 _EMBEDDINGS = "static_embeddings.npy"
 
+
+_RANK_BATCH = 1000  # movies ranked between two deadline checks
 
 class OneVsRestLogistic:
     """Independent binary logistic regressions, one per label, kept as one weight matrix."""
@@ -178,10 +181,15 @@ class GenreClassifier:
     def rank(self, synopses: list[str], years: list[int | None], k: int
              ) -> list[list[tuple[str, float]]]:
         """The ``k`` most likely genres of each movie with their probabilities, best first."""
-        probabilities = self.predict_proba(synopses, years)
-        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        return [[(self.labels_[j], float(row[j])) for j in top]
-                for row, top in zip(probabilities, order, strict=True)]
+        ranked: list[list[tuple[str, float]]] = []
+        for start in range(0, len(synopses), _RANK_BATCH):
+            check_budget()
+            end = start + _RANK_BATCH
+            probabilities = self.predict_proba(synopses[start:end], years[start:end])
+            order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+            ranked += [[(self.labels_[j], float(row[j])) for j in top]
+                       for row, top in zip(probabilities, order, strict=True)]
+        return ranked
 
     # -- features ------------------------------------------------------------------------------
     def _decade_features(self, years: list[int | None]) -> NDArray[np.float64]:

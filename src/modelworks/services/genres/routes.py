@@ -49,7 +49,8 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
         include_scores: Annotated[bool, Query(description="Add each genre's probability")] = False,
     ) -> Response:
         raw = (await read_form(request, limit)).required_file()
-        movies = await run_in_threadpool(read_movies, raw, with_genres=False)
+        movies = await run_in_threadpool(read_movies, raw, with_genres=False,
+                                         max_rows=context.settings.max_predict_rows)
         loaded = context.live.current()
         model: GenreClassifier = loaded.model
         started = time.perf_counter()

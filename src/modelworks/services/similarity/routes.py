@@ -15,6 +15,7 @@ from modelworks.services.similarity.catalog import CatalogStore, Product
 from modelworks.services.similarity.model import Match, SimilarityModel
 from modelworks.services.similarity.monitoring import SimilarityMetrics
 from modelworks.services.similarity.schemas import (
+    Caps,
     catalog_name,
     parse_ids,
     parse_predict,
@@ -41,10 +42,12 @@ def build_router(service: SimilarityService, context: ServiceContext) -> APIRout
     cache = make_cache(context.settings)
     monitor = SimilarityMetrics(context.metrics, cache)
     max_chars = context.settings.max_text_chars
+    caps = Caps(max_chars, context.settings.max_similarity_texts,
+                context.settings.max_similarity_pairs)
 
     @router.post("/predict", summary="Rank product descriptions for each query")
     async def predict(request: Request, key: ContractPredict) -> Response:
-        body = parse_predict(await request.body(), max_chars)
+        body = parse_predict(await request.body(), caps)
         loaded = context.live.current()
         model: SimilarityModel = loaded.model
         answers = await run_in_threadpool(model.search, body.queries, body.descriptions,

@@ -11,8 +11,6 @@ import orjson
 from modelworks.core.errors import DataError, PayloadTooLarge
 
 REQUIRED = "Queries and product descriptions are required."
-MAX_QUERIES = 100
-MAX_DESCRIPTIONS = 10_000
 MAX_TOP_K = 1000
 DEFAULT_TOP_K = 10
 
@@ -27,7 +25,16 @@ class PredictRequest:
     min_score: float
 
 
-def parse_predict(raw: bytes, max_chars: int) -> PredictRequest:
+@dataclass(frozen=True)
+class Caps:
+    """How much one ``POST /predict`` may ask for (413 past any of them)."""
+
+    max_chars: int
+    max_texts: int
+    max_pairs: int
+
+
+def parse_predict(raw: bytes, caps: Caps) -> PredictRequest:
     """Validate a ``POST /predict`` body; ``DataError`` (400) with the contract's messages."""
     try:
         body = orjson.loads(raw) if raw.strip() else {}
@@ -45,20 +52,25 @@ def parse_predict(raw: bytes, max_chars: int) -> PredictRequest:
     descriptions = body.get("product_descriptions")
     if not queries or not descriptions:
         raise DataError(REQUIRED)
-    queries = _strings(queries, query_field, MAX_QUERIES, max_chars)
-    descriptions = _strings(descriptions, "product_descriptions", MAX_DESCRIPTIONS, max_chars)
+    queries = _strings(queries, query_field, caps.max_chars)
+    descriptions = _strings(descriptions, "product_descriptions", caps.max_chars)
+    if len(queries) + len(descriptions) > caps.max_texts:
+        raise PayloadTooLarge(f"{len(queries)} queries and {len(descriptions)} descriptions are "
+                              f"more than the {caps.max_texts} texts one request may embed "
+                              "(MODELWORKS_MAX_SIMILARITY_TEXTS)", field="product_descriptions")
+    if len(queries) * len(descriptions) > caps.max_pairs:
+        raise PayloadTooLarge(f"{len(queries)} queries x {len(descriptions)} descriptions are "
+                              f"more than the {caps.max_pairs} pairs one request may score "
+                              "(MODELWORKS_MAX_SIMILARITY_PAIRS)", field="product_descriptions")
     return PredictRequest(queries, descriptions, _top_k(body.get("top_k")),
                           _min_score(body.get("min_score")))
 
 
-def _strings(value: Any, field: str, limit: int, max_chars: int) -> list[str]:
+def _strings(value: Any, field: str, max_chars: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         kind = "a list of strings" if field == "product_descriptions" else (
             "a string or a list of strings")
         raise DataError(f"{field} must be {kind}", field=field)
-    if len(value) > limit:
-        raise DataError(f"{field} holds {len(value)} items; at most {limit} per request",
-                        field=field)
     if any(not item.strip() for item in value):
         raise DataError(f"{field} contains an empty string", field=field)
     if any(len(item) > max_chars for item in value):
