@@ -106,12 +106,8 @@ def small_test_rows() -> list[dict[str, str]]:
     return [r for r in reference_rows() if not is_train(r["movie_id"])][:100]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each database test runs on SQLite and on the real PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
+def reset_postgres() -> None:
+    """Drop every table of the test database, so a test starts from an empty schema."""
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as connection:
         for table in ("catalog_products", "catalogs", "jobs", "resume_predictions",
@@ -119,6 +115,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
                       "api_keys", "alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database test runs on SQLite and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    reset_postgres()
     yield POSTGRES_URL
 
 

@@ -58,7 +58,8 @@ def test_train_answers_version_metrics_rows_duration(client: TestClient,
     assert isinstance(metrics, dict)
     assert metrics["map@5"] > metrics["prior_map@5"]
     assert float(str(trained["duration_seconds"])) > 0
-    assert client.get("/readyz").json() == {"status": "ready", "services": {"genres": 1}}
+    assert client.get("/readyz").json() == {"status": "ready", "services": {"genres": 1},
+                                            "database": "ok", "spooled": 0}
 
 
 def test_predict_answers_the_contract_shape(client: TestClient, trained: object) -> None:

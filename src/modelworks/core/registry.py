@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from modelworks.core.errors import BrokenVersion, NotFound, RegistryError
+from modelworks.core.processes import process_running
 
 MANIFEST = "manifest.json"
 LIVE = "live"
@@ -336,18 +337,9 @@ def _remove_leftovers(service_dir: Path) -> None:
                 path.unlink()
             elif path.name.startswith(f"{_STAGING}{host}-"):
                 pid = path.name.removeprefix(f"{_STAGING}{host}-").split("-")[0]
-                if pid.isdigit() and not _running(int(pid)):
+                if pid.isdigit() and not process_running(int(pid)):
                     shutil.rmtree(path)
 
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / 'modelworks.db').resolve()}"
 
     @property
+    def spool_dir(self) -> Path:
+        """Where prediction records wait while the database is unreachable."""
+        return self.home / "spool"
+
+    @property
     def registry_dir(self) -> Path:
         """Where model versions live."""
         return self.home / "registry"

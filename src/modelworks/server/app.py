@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelworks.core.errors import ModelworksError, NotFound
@@ -35,8 +36,8 @@ from modelworks.server.index import build_root_router, describe_auth, documented
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
-from modelworks.server.metrics import JobStatesCollector, ServerMetrics
-from modelworks.server.middleware import RequestMiddleware
+from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
+from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import FailureLimiter, TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
@@ -59,11 +60,13 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     engine = make_engine(settings.resolved_database_url)
     metrics = ServerMetrics()
     predictions = PredictionLog(engine, flush_seconds=settings.log_flush_seconds,
-                                batch_size=settings.log_batch_size, counter=metrics.predictions)
+                                batch_size=settings.log_batch_size, counter=metrics.predictions,
+                                spool_dir=settings.spool_dir)
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
     jobs = JobStore(engine)
     metrics.scraped.register(JobStatesCollector(jobs.counts_by_state))
+    metrics.scraped.register(SpoolCollector(settings.spool_dir))
     worker_status = WorkerStatus(settings.run_dir)
 
     def fail_abandoned_jobs() -> None:
@@ -151,12 +154,18 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     @app.get("/readyz", tags=["ops"], summary="Every enabled service has a warmed live model")
     async def readyz() -> JSONResponse:
+        # An unreachable database degrades this server but does not make it unready: models
+        # still answer and their records wait in the spool, and every machine sharing that
+        # database would otherwise leave the load balancer at once.
+        database = {"database": predictions.database_error or "ok",
+                    "spooled": predictions.spooled}
         not_ready = {name: model.last_error or "no live model loaded"
                      for name, model in live.items() if not model.ready}
         if not_ready:
-            return JSONResponse({"status": "not ready", "services": not_ready}, status_code=503)
-        return JSONResponse({"status": "ready",
-                             "services": {n: m.version for n, m in live.items()}})
+            return JSONResponse({"status": "not ready", "services": not_ready, **database},
+                                status_code=503)
+        return JSONResponse({"status": "degraded" if predictions.database_error else "ready",
+                             "services": {n: m.version for n, m in live.items()}, **database})
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def prometheus() -> Response:
@@ -268,6 +277,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": f"invalid request: {summary}",
                              "field": problems[0]["field"] if problems else None,
                              "fields": problems}, status_code=400)
+
+    @app.exception_handler(OperationalError)
+    async def database_away(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unreachable", extra={"error": str(exc).splitlines()[0][:200]})
+        return JSONResponse({"error": "the database is unreachable; try again shortly",
+                             "request_id": request_id()}, status_code=503,
+                            headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from modelworks.server.db import ApiKey
@@ -52,12 +53,16 @@ class KeyStore:
 
     A key verified in the last ``remember_seconds`` is accepted from memory (by the sha256 of
     the whole presented key), so a busy client costs no database read per request; a revoked key
-    therefore keeps working for at most that long in a worker that has just seen it.
+    therefore keeps working for at most that long in a worker that has just seen it. While the
+    database is unreachable, a key this worker verified within ``outage_grace_seconds`` keeps
+    working, so a database blip does not fail clients that were just served.
     """
 
-    def __init__(self, engine: Engine, remember_seconds: float = 5.0) -> None:
+    def __init__(self, engine: Engine, remember_seconds: float = 5.0,
+                 outage_grace_seconds: float = 600.0) -> None:
         self.engine = engine
         self.remember_seconds = remember_seconds
+        self.outage_grace_seconds = outage_grace_seconds
         self._recent: dict[str, tuple[float, Principal]] = {}
 
     def recent(self, presented: str) -> Principal | None:
@@ -86,8 +91,15 @@ class KeyStore:
         key_id, _, secret = rest.partition("_")
         if prefix != "mw" or not key_id or not secret:
             return None
-        with Session(self.engine) as session:
-            row = session.get(ApiKey, key_id)
+        try:
+            with Session(self.engine) as session:
+                row = session.get(ApiKey, key_id)
+        except SQLAlchemyError:
+            remembered = self._recent.get(_digest(presented))
+            if remembered is not None and (
+                    remembered[0] + self.outage_grace_seconds > time.monotonic()):
+                return remembered[1]
+            raise
         # Compare even when the id is unknown, so timing does not tell ids apart.
         expected = row.secret_sha256 if row is not None else _digest("")
         matches = hmac.compare_digest(_digest(secret), expected)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+from modelworks.server.spool import spooled_records
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,19 @@ class JobStatesCollector(Collector):
         for state, count in counts.items():
             family.add_metric([state], count)
         yield family
+
+
+class SpoolCollector(Collector):
+    """``modelworks_prediction_spool_records``: records every worker holds for the database."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge, counted from the spool files at scrape time."""
+        yield GaugeMetricFamily("modelworks_prediction_spool_records",
+                                "Prediction records waiting in the local spool for the "
+                                "database.", value=spooled_records(self._folder))
 
 
 class ServerMetrics:
