@@ -109,11 +109,9 @@ def small_test_rows() -> list[dict[str, str]]:
 def reset_postgres() -> None:
     """Drop every table of the test database, so a test starts from an empty schema."""
     engine = make_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        for table in ("catalog_products", "catalogs", "jobs", "resume_predictions",
-                      "interest_users", "feedback", "predictions",
-                      "api_keys", "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    with engine.begin() as connection:  # every table, those of later migrations included
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 
@@ -318,10 +316,11 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
                 process.wait()
 
 
-def served(home: Path, services: str, auth: str = "required") -> AbstractContextManager[str]:
+def served(home: Path, services: str, auth: str = "required",
+           extra_env: dict[str, str] | None = None) -> AbstractContextManager[str]:
     """``modelworks serve`` on ``home``; its URL once every model is ready."""
     return modelworks_process(["serve", "--services", services, "--auth", auth], home,
-                              "/readyz")
+                              "/readyz", extra_env)
 
 
 def dashboard_served(api: RunningApi) -> AbstractContextManager[str]:

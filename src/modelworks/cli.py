@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from modelworks.cli_jobs import jobs_app
+from modelworks.cli_keys import keys_app
 from modelworks.core.errors import ModelworksError
 from modelworks.core.plugins import installed_service_names, load_services
 from modelworks.core.progress import Progress as ProgressSink
@@ -24,7 +25,6 @@ from modelworks.core.settings import AuthMode, Settings
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
 data_app = typer.Typer(help="Default training data.", no_args_is_help=True)
 models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
@@ -88,7 +88,9 @@ def serve(
     try:
         application = create_app(settings)
         if run_dir is None:
-            uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+            uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
+                        proxy_headers=bool(settings.forwarded_allow_ips),
+                        forwarded_allow_ips=settings.forwarded_allow_ips or None)
             return
         # Once, before any worker exists, so workers never race to migrate or create keys.
         prepare_database(settings, application.state.engine)
@@ -299,25 +301,6 @@ def models_rollback(service: ServiceArg) -> None:
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
     console.print(f"{service}: rolled back to version {version}")
-
-
-@keys_app.command("create")
-def keys_create(
-    scope: Annotated[list[str], typer.Option(help="predict, train or admin (repeatable)")],
-    name: Annotated[str, typer.Option(help="A label for the key")] = "",
-) -> None:
-    """Create an API key and print it once (only its hash is stored)."""
-    from modelworks.server.auth import KeyStore, Scope
-    from modelworks.server.db import make_engine, migrate
-
-    try:
-        scopes = [Scope(s) for s in scope]
-    except ValueError as exc:
-        raise _fail(f"{exc}; scopes are {', '.join(s.value for s in Scope)}", 2) from exc
-    engine = make_engine(Settings().resolved_database_url)
-    migrate(engine)
-    _, plain = KeyStore(engine).create(scopes, name)
-    typer.echo(plain)
 
 
 @app.command("services")

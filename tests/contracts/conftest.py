@@ -31,10 +31,10 @@ def seed_document(number: int) -> str:
 
 @contextmanager
 def stand_in(tmp_path_factory: pytest.TempPathFactory, assets: MiniLMAssets, service: str,
-             registry: Path) -> Iterator[RunningApi]:
+             registry: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApi]:
     """``modelworks serve --services SERVICE --auth contract`` on a home of its own."""
     home = tmp_path_factory.mktemp(f"stand-in-{service}")
     make_settings(home, assets)  # links the session's encoder assets
     copy_registry(registry, home)
-    with served(home, service, "contract") as url:
+    with served(home, service, "contract", extra_env) as url:
         yield RunningApi(url, home)

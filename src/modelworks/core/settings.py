@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="Failed `POST /api/authenticate` calls one client may make per window "
                     "before it is refused with 429.",
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses (or `*`) of reverse proxies whose "
+                    "`X-Forwarded-For` names the client (for the failed-authentication limit "
+                    "and the logs); empty: trust none, the client is the connection's peer.",
+    )
     auth_failure_window_seconds: float = Field(
         default=60.0, gt=0,
         description="Length of the window in which failed authentications are counted.",

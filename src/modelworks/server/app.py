@@ -36,10 +36,11 @@ from modelworks.server.index import build_root_router, describe_auth, documented
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
+from modelworks.server.limiter import FailureLimiter
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
 from modelworks.server.middleware import RequestMiddleware, request_id
 from modelworks.server.prediction_log import PredictionLog
-from modelworks.server.tokens import FailureLimiter, TokenIssuer
+from modelworks.server.tokens import TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     live: dict[str, LiveModel[Any]] = {name: LiveModel(s, registry)
                                        for name, s in services.items()}
     jobs = JobStore(engine)
+    limiter = FailureLimiter(settings.auth_max_failures, settings.auth_failure_window_seconds,
+                             engine)
     metrics.scraped.register(JobStatesCollector(jobs.counts_by_state))
     metrics.scraped.register(SpoolCollector(settings.spool_dir))
     worker_status = WorkerStatus(settings.run_dir)
@@ -107,6 +110,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         # loop sooner, which keeps them out of the request latency tail.
         sys.setswitchinterval(_SWITCH_INTERVAL_SECONDS)
         app.state.keys = prepare_database(settings, engine)
+        if app.state.keys is not None:  # with auth off nothing is limited or revoked
+            periodic.extend([app.state.keys.sync, limiter.sync])
         predictions.start()
         refresh_all()
         poller = threading.Thread(target=poll, name="live-model-poller", daemon=True)
@@ -132,8 +137,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                        timeout_seconds=settings.request_timeout_seconds)
     _install_error_handlers(app)
     app.include_router(build_jobs_router(services, jobs, JobRunner(settings), settings))
-    app.include_router(build_auth_router(app.state.tokens, FailureLimiter(
-        settings.auth_max_failures, settings.auth_failure_window_seconds)))
+    app.state.limiter = limiter
+    app.include_router(build_auth_router(app.state.tokens, limiter))
 
     service_routes: dict[str, list[APIRoute]] = {}
     for name, service in services.items():

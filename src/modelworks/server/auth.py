@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from modelworks.server.db import ApiKey
+from modelworks.server.limiter import FailureLimiter
 from modelworks.server.principal import (
     ANONYMOUS,
     CONTRACT_CLIENT,
@@ -64,6 +66,52 @@ class KeyStore:
         self.remember_seconds = remember_seconds
         self.outage_grace_seconds = outage_grace_seconds
         self._recent: dict[str, tuple[float, Principal]] = {}
+        self._active: frozenset[str] | None = None  # ids of keys not revoked, once synced
+
+    def sync(self) -> None:
+        """Learn which keys are live now; forget remembered keys that were revoked since."""
+        with Session(self.engine) as session:
+            active = frozenset(session.scalars(select(ApiKey.key_id).where(
+                ApiKey.revoked_at.is_(None))))
+        self._active = active
+        for digest, (_, principal) in list(self._recent.items()):
+            if principal.key_id not in active:
+                self._recent.pop(digest, None)
+
+    def allows_token_of(self, key_id: str) -> bool:
+        """Whether a token issued for ``key_id`` may still be used (its key is not revoked).
+
+        Known from the last ``sync`` (every poll interval), so a revocation reaches every
+        worker's tokens within a second without a database read per request; only a key
+        created since the last sync costs one read.
+        """
+        active = self._active
+        if active is None or key_id in active:
+            return True
+        with Session(self.engine) as session:
+            row = session.get(ApiKey, key_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        self._active = active | {key_id}
+        return True
+
+    def revoke(self, key_id: str) -> bool:
+        """Revoke a key (and with it every token issued for it); False if there is none."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(ApiKey, key_id)
+            if row is None:
+                return False
+            if row.revoked_at is None:
+                row.revoked_at = datetime.now(UTC)
+        return True
+
+    def listing(self) -> list[dict[str, str]]:
+        """Every key's id, name, scopes, creation and revocation time (never a secret)."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all()
+        return [{"key_id": r.key_id, "name": r.name, "scopes": r.scopes,
+                 "created_at": r.created_at.isoformat() if r.created_at else "",
+                 "revoked_at": r.revoked_at.isoformat() if r.revoked_at else ""} for r in rows]
 
     def recent(self, presented: str) -> Principal | None:
         """The principal of a key verified a moment ago, without touching the database."""
@@ -154,7 +202,7 @@ class Requirement:
         self.open_in_contract = open_in_contract
 
     async def __call__(self, request: Request) -> Principal:
-        """Admit the caller or raise 401/403."""
+        """Admit the caller or raise 401/403 (429 for a client that failed too often)."""
         keys: KeyStore | None = request.app.state.keys
         if keys is None:
             return ANONYMOUS
@@ -165,15 +213,40 @@ class Requirement:
             raise Unauthorized("unauthenticated session: send `X-API-Key: <key>` or "
                                "`Authorization: Bearer <key or token>` (a token comes from "
                                "POST /api/authenticate)")
-        if looks_like_token(presented):
-            tokens: TokenIssuer = request.app.state.tokens
-            principal: Principal | None = tokens.verify(presented)
-        else:
-            principal = keys.recent(presented) or await run_in_threadpool(keys.verify, presented)
+        principal = keys.recent(presented)
         if principal is None:
-            raise Unauthorized("unauthenticated session: the API key is not valid")
+            principal = await self._verify(request, keys, presented)
         if not principal.allows(self.scope):
             raise Forbidden(f"this key lacks the `{self.scope.value}` scope")
+        return principal
+
+    async def _verify(self, request: Request, keys: KeyStore, presented: str) -> Principal:
+        """Check a credential not seen a moment ago; count it when it fails.
+
+        A client over the failure limit may present no key until its window passes; a signed
+        token is still checked (nobody can guess one), so a client that failed does not lose
+        the session it already has.
+        """
+        limiter: FailureLimiter = request.app.state.limiter
+        client = request.client.host if request.client else "unknown"
+        is_token = looks_like_token(presented)
+        if not is_token:
+            limiter.check(client)
+        try:
+            if is_token:
+                tokens: TokenIssuer = request.app.state.tokens
+                principal: Principal | None = tokens.verify(presented)
+                if principal is not None and not await run_in_threadpool(
+                        keys.allows_token_of, principal.key_id):
+                    raise Unauthorized("unauthenticated session: the key this token was "
+                                       "issued for has been revoked")
+            else:
+                principal = await run_in_threadpool(keys.verify, presented)
+            if principal is None:
+                raise Unauthorized("unauthenticated session: the API key is not valid")
+        except Unauthorized:
+            await run_in_threadpool(limiter.failed, client)
+            raise
         return principal
 
 

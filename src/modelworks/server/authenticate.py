@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from modelworks.server.auth import ANONYMOUS, KeyStore, Principal, Unauthorized
 from modelworks.server.bodies import openapi_json_body, parse_json_body, read_small_body
-from modelworks.server.tokens import FailureLimiter, TokenIssuer
+from modelworks.server.limiter import FailureLimiter
+from modelworks.server.tokens import TokenIssuer
 
 MAX_BODY_BYTES = 4096  # a key is about 60 characters
 
@@ -47,7 +48,7 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
         else:
             principal = await run_in_threadpool(keys.verify, key) if key else None
         if principal is None:
-            limiter.failed(client)
+            await run_in_threadpool(limiter.failed, client)
             raise Unauthorized("wrong key: an API key is required in the body: "
                                "{\"key\": \"mw_...\"}" if not key else
                                "wrong key: the API key is not valid")

@@ -1,23 +1,20 @@
-"""Short-lived bearer tokens exchanged for an API key, and a brake on key guessing.
+"""Short-lived bearer tokens exchanged for an API key.
 
 A token is a JWT (HS256, PyJWT) carrying the key's id, name and scopes and an expiry, signed
 with a secret every worker shares, so any worker verifies it without the database. The secret
-comes from ``MODELWORKS_TOKEN_SECRET`` or from an owner-only file created once in home.
+comes from ``MODELWORKS_TOKEN_SECRET`` or from an owner-only file created once in home. A
+token dies with its key: ``KeyStore`` refuses tokens of revoked keys.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
-import threading
 import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 import jwt
 
-from modelworks.core.errors import ModelworksError
 from modelworks.server.principal import Principal, Scope, Unauthorized
 
 if TYPE_CHECKING:
@@ -27,17 +24,6 @@ if TYPE_CHECKING:
 
 _ALGORITHM = "HS256"
 _ISSUER = "modelworks"
-
-
-class TooManyFailures(ModelworksError):
-    """A client failed to authenticate too often; it must wait ``retry_after`` seconds."""
-
-    status_code = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 def looks_like_token(credential: str) -> bool:
@@ -109,45 +95,3 @@ def _secret_from_file(path: Path) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return path.read_text().strip()
-
-
-class FailureLimiter:
-    """Counts failed authentications per client in a sliding window and refuses past a limit.
-
-    Kept in memory: each worker process counts on its own, so with N workers a client gets at
-    most N times the limit per window, still far too few tries to guess a 256-bit key.
-    """
-
-    def __init__(self, max_failures: int, window_seconds: float) -> None:
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        """Raise ``TooManyFailures`` (429) while ``client`` is over the limit."""
-        now = time.monotonic()
-        with self._lock:
-            recent = self._recent(client, now)
-            if len(recent) >= self.max_failures:
-                wait = math.ceil(recent[0] + self.window_seconds - now)
-                raise TooManyFailures(
-                    f"too many failed authentications from this client; retry in {wait} s",
-                    retry_after=max(wait, 1))
-
-    def failed(self, client: str) -> None:
-        """Count one failure of ``client``."""
-        now = time.monotonic()
-        with self._lock:
-            self._recent(client, now).append(now)
-            if len(self._failures) > 10_000:  # forget idle clients so memory stays bounded
-                cutoff = now - self.window_seconds
-                for name in [c for c, times in self._failures.items()
-                             if not times or times[-1] <= cutoff]:
-                    del self._failures[name]
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(client, deque())
-        while times and times[0] <= now - self.window_seconds:
-            times.popleft()
-        return times

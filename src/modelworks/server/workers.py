@@ -84,6 +84,8 @@ class PreforkServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no
             "timeout": 120,
             "graceful_timeout": 30,
             "keepalive": 5,
+            # Believe X-Forwarded-For only from the configured proxies (none by default).
+            "forwarded_allow_ips": settings.forwarded_allow_ips or "",
             "loglevel": settings.log_level.lower(),
             "child_exit": self._child_exit,
         }

@@ -32,7 +32,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAsse
              movies_registry: Path) -> Settings:
     home = tmp_path_factory.mktemp("movies-home")
     copy_registry(movies_registry, home)
-    return make_settings(home, minilm_assets, auth=AuthMode.REQUIRED, services=["movies"])
+    # Its tests send wrong keys and tokens on purpose; the failure limit has its own tests
+    # (the last one here, and tests/reliability/test_credentials.py).
+    return make_settings(home, minilm_assets, auth=AuthMode.REQUIRED, services=["movies"],
+                         auth_max_failures=100)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +120,7 @@ def test_the_api_key_header_is_accepted_too(client: TestClient, admin_key: str) 
 
 
 def test_missing_bad_forged_and_expired_tokens_get_401(client: TestClient, settings: Settings,
-                                                       token: str) -> None:
+                                                       token: str, admin_key: str) -> None:
     assert client.post("/api/recommend", json=PROFILE).status_code == 401
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert client.post("/api/recommend", json=PROFILE, headers=bearer(tampered)).status_code == 401
@@ -126,7 +129,7 @@ def test_missing_bad_forged_and_expired_tokens_get_401(client: TestClient, setti
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated session: the token is not valid"
     short_lived = TokenIssuer(settings.token_secret_file.read_text().strip(), 1)
-    expiring = short_lived.issue(_principal())
+    expiring = short_lived.issue(_principal(admin_key.split("_")[1]))  # a real key's token
     assert client.post("/api/recommend", json=PROFILE, headers=bearer(expiring)).status_code == 200
     time.sleep(2.1)
     expired = client.post("/api/recommend", json=PROFILE, headers=bearer(expiring))
@@ -134,10 +137,10 @@ def test_missing_bad_forged_and_expired_tokens_get_401(client: TestClient, setti
     assert "expired" in expired.json()["error"]
 
 
-def _principal() -> Any:
+def _principal(key_id: str = "someone") -> Any:
     from modelworks.server.auth import Principal, Scope
 
-    return Principal("someone", "test", frozenset({Scope.PREDICT}))
+    return Principal(key_id, "test", frozenset({Scope.PREDICT}))
 
 
 def test_tokens_carry_the_keys_scopes(client: TestClient, admin_key: str) -> None:
