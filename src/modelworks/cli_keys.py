@@ -32,7 +32,8 @@ def _store() -> KeyStore:
 
 @keys_app.command("create")
 def keys_create(
-    scope: Annotated[list[str], typer.Option(help="predict, train or admin (repeatable)")],
+    scope: Annotated[list[str], typer.Option(
+        help="predict, history (read stored predictions), train or admin (repeatable)")],
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""

@@ -105,22 +105,23 @@ def test_a_cancelled_job_stays_cancelled_and_registers_nothing(
     assert not (settings.registry_dir / "resumes").exists()
 
 
-def test_jobs_whose_process_died_are_failed_not_left_running(database_url: str) -> None:
+def test_jobs_whose_process_died_are_failed_and_queued_ones_wait(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
     store = JobStore(engine)
     running = store.create("resumes", {}, "prepared")
-    assert store.start(running)
     queued = store.create("resumes", {}, "prepared")
-    fresh = store.create("resumes", {}, "prepared")
+    other = store.create("genres", {}, "prepared")
+    assert store.claim("this-host", max_running=1) == [running]  # one at a time per machine
     assert store.fail_abandoned() == 0  # everyone is recent
     later = utcnow() + ABANDONED_AFTER + timedelta(seconds=1)
-    assert store.fail_abandoned(now=later) == 3
-    for job_id in (running, queued, fresh):
-        record = store.get(job_id)
-        assert record.state == "failed"
-        assert "stopped without finishing" in (record.error or "")
+    assert store.fail_abandoned(now=later) == 1
+    record = store.get(running)
+    assert record.state == "failed"
+    assert "stopped without finishing" in (record.error or "")
     assert not store.report(running, "late", 0.5)  # a zombie process cannot revive it
+    assert [store.get(j).state for j in (queued, other)] == ["queued", "queued"]  # they wait
+    assert store.claim("this-host", max_running=5) == [queued, other]
     engine.dispose()
 
 

@@ -51,6 +51,12 @@ class BrokenVersion(RegistryError):
     status_code = 409
 
 
+class TrainingFailed(ModelworksError):
+    """A training job ended without a model (its error says why)."""
+
+    status_code = 500
+
+
 class DeadlineExceeded(ModelworksError):
     """A request computed for longer than its share of time; its work was stopped."""
 

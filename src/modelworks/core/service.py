@@ -6,7 +6,7 @@ The core finds it through the ``modelworks.services`` entry-point group and neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from modelworks.core.live import LiveModel
     from modelworks.core.progress import Progress
     from modelworks.core.settings import Settings
-    from modelworks.core.training import TrainResult
 
 Metrics = dict[str, float]
 
@@ -92,7 +91,11 @@ class ServiceContext:
     live: LiveModel[Any]
     predictions: PredictionSink
     engine: Engine
-    train: Callable[[TrainingData, Progress], TrainResult]
+    train_job: Callable[[bytes, TrainOptions], Awaitable[dict[str, Any]]]
+    """Train on uploaded data the way every training runs: as a job, in a process of its own,
+    one at a time per service, queued while the machine is busy; waits for it and returns
+    ``TrainResult.to_json()``. The data should have been validated first (a 400 now beats a
+    failed job)."""
     periodic: list[Callable[[], None]] = field(default_factory=list)
     """Callables the server runs once at start and then every ``live_poll_seconds``, e.g. to
     pick up what other workers wrote to the database. Append to it from ``router``."""

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         default=60.0, gt=0,
         description="Length of the window in which failed authentications are counted.",
     )
+    max_jobs: int = Field(
+        default=2, ge=1, le=64,
+        description="Training jobs one machine runs at once (never two of one service); "
+                    "more wait queued.",
+    )
     gate_tolerance: float = Field(
         default=0.01, ge=0,
         description="How far below the live model's held-out primary metric a new version may "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import sys
 import threading
@@ -20,13 +22,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelworks.core.errors import ModelworksError, NotFound
+from modelworks.core.errors import ModelworksError, NotFound, TrainingFailed
 from modelworks.core.live import LiveModel
 from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
-from modelworks.core.service import Selectable, Service, ServiceContext
+from modelworks.core.service import Selectable, Service, ServiceContext, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
-from modelworks.core.training import train_and_register
 from modelworks.server.auth import AdminKey, KeyStore
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.bodies import openapi_json_body, parse_json_body, read_small_body
@@ -35,7 +36,7 @@ from modelworks.server.heap import HeapTrimmer
 from modelworks.server.index import build_root_router, describe_auth, documented_routes
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
-from modelworks.server.jobs.store import JobStore
+from modelworks.server.jobs.store import JobState, JobStore
 from modelworks.server.limiter import FailureLimiter
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
 from modelworks.server.middleware import RequestMiddleware, request_id
@@ -46,6 +47,7 @@ from modelworks.server.worker_status import WorkerStatus
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 _SWITCH_INTERVAL_SECONDS = 0.001
+_JOB_POLL_SECONDS = 0.25
 
 
 class LiveRequest(BaseModel):
@@ -68,6 +70,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     jobs = JobStore(engine)
     limiter = FailureLimiter(settings.auth_max_failures, settings.auth_failure_window_seconds,
                              engine)
+    runner = JobRunner(settings, jobs)
     metrics.scraped.register(JobStatesCollector(jobs.counts_by_state))
     metrics.scraped.register(SpoolCollector(settings.spool_dir))
     worker_status = WorkerStatus(settings.run_dir)
@@ -77,7 +80,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     # Every server marks jobs whose process died as failed and hands free heap pages back;
     # services append their own tasks.
-    periodic: list[Callable[[], None]] = [fail_abandoned_jobs, HeapTrimmer()]
+    periodic: list[Callable[[], None]] = [fail_abandoned_jobs, runner.periodic, HeapTrimmer()]
     stop_polling = threading.Event()
 
     def publish_live() -> None:
@@ -136,7 +139,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                        max_upload_bytes=settings.max_upload_bytes,
                        timeout_seconds=settings.request_timeout_seconds)
     _install_error_handlers(app)
-    app.include_router(build_jobs_router(services, jobs, JobRunner(settings), settings))
+    app.include_router(build_jobs_router(services, jobs, runner, settings))
     app.state.limiter = limiter
     app.include_router(build_auth_router(app.state.tokens, limiter))
 
@@ -144,7 +147,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
-            train=partial(train_and_register, service, registry), periodic=periodic,
+            train_job=partial(_train_job, name, jobs, runner), periodic=periodic,
             metrics=metrics.registry)
         router = service.router(context)
         app.include_router(router)
@@ -202,6 +205,20 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         return await run_in_threadpool(promote)
 
     return app
+
+
+async def _train_job(service: str, jobs: JobStore, runner: JobRunner, data: bytes,
+                     options: TrainOptions) -> dict[str, Any]:
+    """Submit a training job on ``data`` and wait for its result (``ServiceContext.train_job``)."""
+    job_id = await run_in_threadpool(runner.submit, service, dataclasses.asdict(options), data)
+    while True:
+        record = await run_in_threadpool(jobs.get, job_id)
+        if record.state == JobState.SUCCEEDED.value and record.result is not None:
+            return record.result
+        if record.state in (JobState.FAILED.value, JobState.CANCELLED.value):
+            raise TrainingFailed(f"training job {job_id} {record.state}: "
+                                 f"{record.error or 'cancelled'}")
+        await asyncio.sleep(_JOB_POLL_SECONDS)
 
 
 def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:

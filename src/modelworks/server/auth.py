@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["ANONYMOUS", "AdminKey", "ContractPredict", "ContractTrain", "Forbidden", "KeyStore",
+__all__ = ["ANONYMOUS", "AdminKey", "ContractPredict", "ContractTrain", "Forbidden", "HistoryKey",
+           "KeyStore",
            "PredictKey", "Principal", "Requirement", "Scope", "TrainKey", "Unauthorized",
            "presented_key"]
 
@@ -252,6 +253,7 @@ class Requirement:
 
 PredictKey = Annotated[Principal, Depends(Requirement(Scope.PREDICT))]
 TrainKey = Annotated[Principal, Depends(Requirement(Scope.TRAIN))]
+HistoryKey = Annotated[Principal, Depends(Requirement(Scope.HISTORY))]
 AdminKey = Annotated[Principal, Depends(Requirement(Scope.ADMIN))]
 ContractPredict = Annotated[Principal, Depends(Requirement(Scope.PREDICT,
                                                            open_in_contract=True))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,13 +68,27 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _owner_only(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server that is gone must fail a connection attempt in seconds, not hang a thread.
     connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _owner_only(database: Path) -> None:
+    """Make the SQLite file readable by its owner only, creating it if need be.
+
+    It holds keys' hashes and clients' data; SQLite gives its WAL and shared-memory files the
+    permissions of the database file.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (database, database.with_name(database.name + "-wal"),
+                 database.with_name(database.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(0o600)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

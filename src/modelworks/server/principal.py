@@ -16,8 +16,13 @@ class Scope(StrEnum):
     """What a key may do; ``admin`` implies every other scope."""
 
     PREDICT = "predict"
+    """Ask the models."""
+    HISTORY = "history"
+    """Read what was asked of them (stored predictions hold clients' data, e.g. resumes)."""
     TRAIN = "train"
+    """Train, upload data, manage users and catalogues."""
     ADMIN = "admin"
+    """Promote and roll back versions; implies every other scope."""
 
 
 class Unauthorized(ModelworksError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -49,10 +50,12 @@ def run(job_id: str, settings: Settings) -> int:
     """Train the job; the process exit code."""
     engine = make_engine(settings.resolved_database_url)
     store = JobStore(engine)
-    if not store.start(job_id):
+    upload = settings.home / "jobs" / job_id
+    if not store.begin(job_id):
+        shutil.rmtree(upload, ignore_errors=True)
         return 0  # cancelled before we got going
     stop = threading.Event()
-    beat = threading.Thread(target=_beat, args=(store, job_id, stop), daemon=True)
+    beat = threading.Thread(target=_beat, args=(store, job_id, stop, upload), daemon=True)
     beat.start()
     try:
         record = store.get(job_id)
@@ -81,9 +84,10 @@ def run(job_id: str, settings: Settings) -> int:
     finally:
         stop.set()
         engine.dispose()
+        shutil.rmtree(upload, ignore_errors=True)  # the data is the client's: keep it no longer
 
 
-def _beat(store: JobStore, job_id: str, stop: threading.Event) -> None:
+def _beat(store: JobStore, job_id: str, stop: threading.Event, upload: Path) -> None:
     while not stop.wait(HEARTBEAT_SECONDS):
         try:
             alive = store.heartbeat(job_id)
@@ -91,6 +95,7 @@ def _beat(store: JobStore, job_id: str, stop: threading.Event) -> None:
             log.exception("job heartbeat failed")
             continue
         if not alive and not stop.is_set():
+            shutil.rmtree(upload, ignore_errors=True)
             os._exit(0)  # cancelled: nothing of ours is half-written outside the registry
 
 

@@ -13,7 +13,6 @@ from modelworks.core.errors import DataError, NotFound
 from modelworks.core.service import TrainOptions
 from modelworks.core.training import choose_model
 from modelworks.server.auth import TrainKey
-from modelworks.server.jobs.process import PREPARED
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
 from modelworks.server.params import flag
@@ -57,14 +56,9 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
         if raw is not None:
             # Refuse bad data now, with the service's message, rather than in a failed job.
             await run_in_threadpool(chosen.read_training_data, raw)
-        job_id = await run_in_threadpool(store.create, service, options,
-                                         PREPARED if raw is None else "upload")
-        if raw is not None:
-            path = runner.upload_path(job_id)
-            await run_in_threadpool(_write_upload, path, raw)
-            await run_in_threadpool(store.set_data, job_id, str(path))
-        await run_in_threadpool(runner.start, job_id)
-        return JSONResponse({"job_id": job_id, "state": "queued",
+        job_id = await run_in_threadpool(runner.submit, service, options, raw)
+        state = (await run_in_threadpool(store.get, job_id)).state
+        return JSONResponse({"job_id": job_id, "state": state,
                              "status_url": f"/jobs/{job_id}"}, status_code=202)
 
     @router.get("/jobs", summary="Recent jobs, newest first")
@@ -85,10 +79,4 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
 
     return router
 
-
-def _write_upload(path: Any, raw: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    partial.write_bytes(raw)
-    partial.replace(path)
 

@@ -1,14 +1,29 @@
-"""Starting job processes from a server, and the environment they inherit."""
+"""Running queued jobs on this machine: claiming them, starting their processes, cleaning up.
+
+Every training run, the synchronous ``POST /genres/train`` included, is a job: submitted to
+the ``jobs`` table, claimed when this machine has room (``MODELWORKS_MAX_JOBS`` at once, one
+per service), trained in a process of its own. Claims are serialised by a lock file in home
+(the processes of one machine) and, on PostgreSQL, an advisory lock (the machines).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from modelworks.core.settings import Settings
+from modelworks.server.jobs.process import PREPARED
+from modelworks.server.jobs.store import JobStore
 
 
 def job_environment(settings: Settings) -> dict[str, str]:
@@ -29,20 +44,77 @@ def job_environment(settings: Settings) -> dict[str, str]:
 
 
 class JobRunner:
-    """Starts one process per job and reaps it when it exits."""
+    """Submits jobs, starts the ones this machine has room for, and removes their uploads."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: JobStore) -> None:
         self.settings = settings
+        self.store = store
         self.uploads_dir = settings.home / "jobs"
+        self.host = socket.gethostname()
 
     def upload_path(self, job_id: str) -> Path:
-        """Where an uploaded training file for ``job_id`` is kept."""
+        """Where an uploaded training file for ``job_id`` is kept while the job lives."""
         return self.uploads_dir / job_id / "data"
 
-    def start(self, job_id: str) -> None:
-        """Launch the job's process in the background."""
+    def submit(self, service: str, options: dict[str, Any], upload: bytes | None) -> str:
+        """Queue a job on an upload (kept owner-only until the job ends) or the prepared data.
+
+        Its id; it starts at once if this machine has room, else when room frees up.
+        """
+        job_id = str(uuid.uuid4())
+        data = PREPARED
+        if upload is not None:
+            path = self.upload_path(job_id)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(upload)
+            data = str(path)
+        self.store.create(service, options, data, job_id)
+        self.schedule()
+        return job_id
+
+    def schedule(self) -> None:
+        """Start the queued jobs this machine has room for."""
+        if not self.store.queued():
+            return
+        with self._machine_lock():
+            claimed = self.store.claim(self.host, self.settings.max_jobs)
+        for job_id in claimed:
+            self._start(job_id)
+
+    def sweep(self) -> None:
+        """Remove the uploads of jobs that are over (finished, failed, cancelled, abandoned)."""
+        if not self.uploads_dir.is_dir():
+            return
+        folders = [p.name for p in self.uploads_dir.iterdir() if p.is_dir()]
+        for job_id in self.store.finished_ids(folders):
+            shutil.rmtree(self.uploads_dir / job_id, ignore_errors=True)
+
+    def periodic(self) -> None:
+        """What a server runs every poll interval: start waiting jobs, clear old uploads."""
+        self.schedule()
+        self.sweep()
+
+    def _start(self, job_id: str) -> None:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
             [sys.executable, "-m", "modelworks.server.jobs.process", job_id],
             env=job_environment(self.settings), stdin=subprocess.DEVNULL,
             start_new_session=True)
-        threading.Thread(target=process.wait, name=f"job-{job_id[:8]}", daemon=True).start()
+
+        def reap() -> None:
+            process.wait()
+            with contextlib.suppress(Exception):  # the next periodic round tries again
+                self.schedule()
+
+        threading.Thread(target=reap, name=f"job-{job_id[:8]}", daemon=True).start()
+
+    @contextlib.contextmanager
+    def _machine_lock(self) -> Iterator[None]:
+        self.uploads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (self.uploads_dir / ".schedule.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,10 +1,14 @@
 """The ``jobs`` table and every state change a job goes through.
 
-States: ``queued`` (recorded, process starting) → ``running`` → ``succeeded`` | ``failed``;
-``cancelled`` from either of the first two. Each change is one conditional UPDATE, so a job
-cancelled while it finishes ends in exactly one final state. A running job's process writes a
-heartbeat every second; a job whose heartbeat stops (the process or the machine died) is marked
-failed by :meth:`JobStore.fail_abandoned`, which every server runs periodically.
+States: ``queued`` (waiting for room) → ``running`` → ``succeeded`` | ``failed``; ``cancelled``
+from either of the first two. The table is the queue: a server claims queued jobs with
+:meth:`JobStore.claim` when its machine has room (one running job per service, at most
+``max_running`` per machine), which moves them to ``running`` and names the machine. Each
+change is one conditional UPDATE, so a job cancelled while it finishes ends in exactly one
+final state. A running job's process writes a heartbeat every second; a running job whose
+heartbeat stops (the process or the machine died) is marked failed by
+:meth:`JobStore.fail_abandoned`, which every server runs periodically. Queued jobs wait as
+long as they must.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,6 +72,7 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,10 @@ class JobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, service: str, options: dict[str, Any], data: str) -> str:
-        """Record a queued job; its id."""
-        job_id = str(uuid.uuid4())
+    def create(self, service: str, options: dict[str, Any], data: str,
+               job_id: str | None = None) -> str:
+        """Record a queued job whose data is ready (a path, or ``prepared``); its id."""
+        job_id = job_id or str(uuid.uuid4())
         with self.engine.begin() as connection:
             connection.execute(insert(Job).values(
                 id=job_id, service=service, state=JobState.QUEUED.value, progress=0.0,
@@ -141,15 +148,57 @@ class JobStore:
             found = {state: int(count) for state, count in connection.execute(query)}
         return {state.value: found.get(state.value, 0) for state in JobState}
 
-    def set_data(self, job_id: str, data: str) -> None:
-        """Where a queued job's training data lies (set once its upload is on disk)."""
-        self._change(job_id, (JobState.QUEUED.value,), data=data)
+    def claim(self, host: str, max_running: int) -> list[str]:
+        """Move the oldest queued jobs there is room for to running on ``host``; their ids.
 
-    def start(self, job_id: str) -> bool:
-        """Queued → running; ``False`` if it was cancelled before the process got going."""
-        now = utcnow()
-        return self._change(job_id, (JobState.QUEUED.value,), state=JobState.RUNNING.value,
-                            started_at=now, heartbeat_at=now, step="starting")
+        Room: no other running job of the same service (anywhere), and fewer than
+        ``max_running`` running on ``host``. The caller serialises claims (see the runner).
+        """
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # machines claim one after another
+                connection.execute(text("SELECT pg_advisory_xact_lock(7215401)"))
+            running = connection.execute(select(Job.service, Job.host).where(
+                Job.state == JobState.RUNNING.value)).all()
+            busy = {service for service, _ in running}
+            room = max_running - sum(1 for _, where in running if where == host)
+            claimed: list[str] = []
+            queued = connection.execute(select(Job.id, Job.service).where(
+                Job.state == JobState.QUEUED.value).order_by(Job.created_at))
+            for job_id, service in queued.all():
+                if room <= 0:
+                    break
+                if service in busy:
+                    continue
+                now = utcnow()
+                changed = connection.execute(update(Job).where(
+                    Job.id == job_id, Job.state == JobState.QUEUED.value).values(
+                    state=JobState.RUNNING.value, host=host, started_at=now, heartbeat_at=now,
+                    step="starting")).rowcount
+                if changed:
+                    claimed.append(job_id)
+                    busy.add(service)
+                    room -= 1
+        return claimed
+
+    def queued(self) -> int:
+        """How many jobs wait for room."""
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(Job).where(
+                Job.state == JobState.QUEUED.value)) or 0)
+
+    def begin(self, job_id: str) -> bool:
+        """The job's process takes over a claimed job; ``False`` if it was cancelled meanwhile."""
+        return self._change(job_id, (JobState.RUNNING.value,), heartbeat_at=utcnow(),
+                            step="loading the data")
+
+    def finished_ids(self, job_ids: list[str]) -> set[str]:
+        """Which of ``job_ids`` are over (in a final state) or unknown."""
+        if not job_ids:
+            return set()
+        with self.engine.connect() as connection:
+            active = set(connection.scalars(select(Job.id).where(
+                Job.id.in_(job_ids), Job.state.in_(ACTIVE))))
+        return set(job_ids) - active
 
     def report(self, job_id: str, step: str, fraction: float) -> bool:
         """Progress of a running job; ``False`` once it is no longer running (cancelled)."""
@@ -182,13 +231,12 @@ class JobStore:
         return self.get(record.id)
 
     def fail_abandoned(self, now: datetime | None = None) -> int:
-        """Mark failed every active job whose process has not been heard from for a while."""
+        """Mark failed every running job whose process has not been heard from for a while."""
         cutoff = (now or utcnow()) - ABANDONED_AFTER
-        silent = or_(Job.heartbeat_at < cutoff,
-                     (Job.heartbeat_at.is_(None)) & (Job.created_at < cutoff))
+        silent = or_(Job.heartbeat_at < cutoff, Job.heartbeat_at.is_(None))
         with self.engine.begin() as connection:
             result = connection.execute(
-                update(Job).where(Job.state.in_(ACTIVE), silent).values(
+                update(Job).where(Job.state == JobState.RUNNING.value, silent).values(
                     state=JobState.FAILED.value, finished_at=utcnow(),
                     error="the training process stopped without finishing (crash or restart); "
                           "start the job again"))

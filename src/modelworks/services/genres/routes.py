@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from modelworks.core.progress import no_progress
+from modelworks.core.service import TrainOptions
 from modelworks.server.auth import ContractPredict, ContractTrain
 from modelworks.server.middleware import request_id
 from modelworks.server.uploads import openapi_form, read_form
@@ -35,11 +35,11 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
                  openapi_extra=TRAIN_FORM)
     async def train(request: Request, key: ContractTrain) -> Response:
         raw = (await read_form(request, limit)).required_file()
-        data = await run_in_threadpool(service.read_training_data, raw)
-        result = await run_in_threadpool(context.train, data, no_progress)
-        context.live.refresh()
-        return Response(orjson.dumps(result.to_json()), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{result.version}"})
+        await run_in_threadpool(service.read_training_data, raw)  # a 400 now, not a failed job
+        result = await context.train_job(raw, TrainOptions())
+        await run_in_threadpool(context.live.refresh)
+        return Response(orjson.dumps(result), media_type="application/json",
+                        headers={"X-Model-Version": f"{service.name}:{result['version']}"})
 
     @router.post("/predict", summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]",
                  openapi_extra=PREDICT_FORM)

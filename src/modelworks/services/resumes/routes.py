@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.server.auth import ContractPredict, PredictKey, TrainKey
+from modelworks.server.auth import ContractPredict, HistoryKey, TrainKey
 from modelworks.server.bodies import openapi_json_body, parse_json_body
 from modelworks.server.middleware import request_id
 from modelworks.server.params import Bounds, flag, int_param, openapi_parameters
@@ -70,7 +70,7 @@ def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
     @router.get("/predictions", summary="Stored resume predictions, newest first",
                 openapi_extra=openapi_parameters({}, {"limit": ("integer", LIMIT),
                                                       "offset": ("integer", OFFSET)}))
-    async def predictions(request: Request, key: PredictKey) -> Response:
+    async def predictions(request: Request, key: HistoryKey) -> Response:
         query = request.query_params
         limit, offset = int_param(query, "limit", LIMIT), int_param(query, "offset", OFFSET)
         category = query.get("category")
