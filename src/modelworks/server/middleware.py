@@ -61,8 +61,14 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", rid.encode()))
+                # Answers are data for one client: no content sniffing, no shared caches.
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         received = 0

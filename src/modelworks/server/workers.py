@@ -63,6 +63,20 @@ def preload(app: FastAPI) -> None:
     gc.freeze()
 
 
+def gunicorn_logging(level: str) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that renders gunicorn's logs with ``JsonFormatter``."""
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "modelworks.server.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": level.upper(),
+                                       "propagate": False},
+                    "gunicorn.access": {"handlers": [], "propagate": False}},
+    }
+
+
 class PreforkServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     """Gunicorn with uvicorn workers around an app that was built (and preloaded) here."""
 
@@ -87,6 +101,8 @@ class PreforkServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no
             # Believe X-Forwarded-For only from the configured proxies (none by default).
             "forwarded_allow_ips": settings.forwarded_allow_ips or "",
             "loglevel": settings.log_level.lower(),
+            # The master's and workers' own lines as JSON, like every other line.
+            "logconfig_dict": gunicorn_logging(settings.log_level),
             "child_exit": self._child_exit,
         }
         for key, value in options.items():

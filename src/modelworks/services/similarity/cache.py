@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from cachetools import LRUCache
@@ -84,26 +85,46 @@ class RedisCache(_Counted):
     """Vectors in Redis as raw float32 bytes, shared by every worker and machine.
 
     The cache only saves work: when Redis cannot be reached, lookups miss and writes are
-    dropped (with a warning), and requests are answered by encoding, never failed.
+    dropped, and requests are answered by encoding, never failed. Calls time out after
+    ``timeout_seconds`` without retries, and after a failure Redis is left alone for
+    ``cooldown_seconds`` (a circuit breaker), so a wrong URL or a dead server costs one slow
+    call per cooldown, not one per request.
     """
 
-    def __init__(self, url: str, ttl_seconds: int | None = None) -> None:
+    def __init__(self, url: str, ttl_seconds: int | None = None, *,
+                 timeout_seconds: float = 0.25, cooldown_seconds: float = 30.0) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         super().__init__()
-        self._client = redis.Redis.from_url(url, socket_timeout=1.0,
-                                            socket_connect_timeout=1.0)
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout_seconds,
+                                            socket_connect_timeout=timeout_seconds,
+                                            retry=Retry(NoBackoff(), 0))
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._ttl = ttl_seconds
+        self.cooldown_seconds = cooldown_seconds
+        self._open_until = 0.0  # monotonic time before which Redis is not called
+
+    @property
+    def available(self) -> bool:
+        """False while the breaker is open (Redis failed within the cooldown)."""
+        return time.monotonic() >= self._open_until
+
+    def _trip(self, what: str, exc: Exception) -> None:
+        if self.available:
+            log.warning(f"embedding cache unreachable ({what}); not used for "
+                        f"{self.cooldown_seconds:g} s", extra={"error": str(exc)[:200]})
+        self._open_until = time.monotonic() + self.cooldown_seconds
 
     def get_many(self, keys: list[str]) -> list[Vector | None]:
-        """One MGET round trip."""
-        try:
-            raw = self._client.mget([_PREFIX + key for key in keys]) if keys else []
-        except self._errors as exc:
-            log.warning("embedding cache unreachable; encoding instead",
-                        extra={"error": str(exc)})
-            raw = [None] * len(keys)
+        """One MGET round trip (every key a miss while the breaker is open)."""
+        raw: list[Any] = [None] * len(keys)
+        if keys and self.available:
+            try:
+                raw = self._client.mget([_PREFIX + key for key in keys])
+            except self._errors as exc:
+                self._trip("lookup", exc)
         found: list[Vector | None] = [
             np.frombuffer(value, dtype=np.float32).copy()
             if isinstance(value, bytes) and len(value) == EMBEDDING_DIM * 4 else None
@@ -113,7 +134,7 @@ class RedisCache(_Counted):
 
     def put_many(self, items: dict[str, Vector]) -> None:
         """One pipelined write."""
-        if not items:
+        if not items or not self.available:
             return
         pipeline = self._client.pipeline(transaction=False)
         for key, vector in items.items():
@@ -122,8 +143,7 @@ class RedisCache(_Counted):
         try:
             pipeline.execute()
         except self._errors as exc:
-            log.warning("embedding cache unreachable; vectors not stored",
-                        extra={"error": str(exc)})
+            self._trip("store", exc)
 
     def ping(self) -> bool:
         """Whether the server answers."""

@@ -1,0 +1,48 @@
+"""Low-severity findings (issue 15, item 12): answers are not cached or sniffed, every log
+line of a multi-worker server is JSON, and a wrong Redis URL costs one slow call, not one per
+request.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+
+from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.services.similarity.cache import RedisCache
+from tests.conftest import copy_registry, make_settings, modelworks_process
+
+
+def test_every_line_of_a_two_worker_server_is_json_and_answers_are_private(
+        tmp_path: Path, minilm_assets: MiniLMAssets, movies_registry: Path) -> None:
+    copy_registry(movies_registry, tmp_path)
+    make_settings(tmp_path, minilm_assets)
+    with modelworks_process(["serve", "--services", "movies", "--auth", "off",
+                             "--workers", "2"], tmp_path, "/readyz",
+                            {"MODELWORKS_LOG_LEVEL": "INFO"}) as url:
+        answer = httpx.post(f"{url}/api/recommend",
+                            json={"age": 30, "gender": "F", "occupation": "writer"})
+        missing = httpx.get(f"{url}/nowhere")
+    for response in (answer, missing):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"
+    lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line]
+    assert any("Booting worker" in line for line in lines)  # gunicorn's own lines are there
+    for line in lines:
+        assert isinstance(orjson.loads(line), dict), line
+
+
+def test_a_wrong_redis_url_costs_one_slow_call_per_cooldown() -> None:
+    cache = RedisCache("rediss://127.0.0.1:6379/0", cooldown_seconds=30)  # TLS to plain Redis
+    assert cache.get_many(["a", "b"]) == [None, None]
+    assert not cache.available
+    started = time.monotonic()
+    for _ in range(20):  # each would wait for the TLS handshake to time out
+        assert cache.get_many(["a"]) == [None]
+        cache.put_many({"a": np.zeros(384, dtype=np.float32)})
+    assert time.monotonic() - started < 0.5 * 20 / 4
+    assert cache.misses == 22
