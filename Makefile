@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run serve test lint types unit bench lock clean
+.PHONY: setup browser run serve test lint types unit bench chaos lock clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,11 @@ bench: setup
 	$(BIN)/python -m benchmarks.resumes_bench
 	$(BIN)/python -m benchmarks.similarity_bench
 	$(BIN)/python -m benchmarks.workers_bench
+
+# The long fault runs (database outage, SIGTERM/SIGKILL under load, kill -9 during promotion
+# and training, bad inputs), printing their counts; PostgreSQL on 127.0.0.1:5432 as for tests.
+chaos: setup
+	$(BIN)/python -m tests.reliability.chaos
 
 # Re-pin every dependency to what the current .venv holds.
 lock:

@@ -102,3 +102,12 @@ def test_the_image_is_multi_stage_non_root_healthchecked_and_offline() -> None:
         assert service in dockerfile  # trained at build time
     assert "modelworks train" in dockerfile
     assert "admin.key" in dockerfile  # removed from the image: no baked-in secret
+
+
+def test_the_deployment_guide_lists_every_setting() -> None:
+    from modelworks.core.settings import Settings
+
+    guide = (REPO / "docs" / "deployment.md").read_text()
+    missing = [name for name in Settings.model_fields
+               if f"`MODELWORKS_{name.upper()}`" not in guide]
+    assert not missing
