@@ -53,14 +53,15 @@ def prepare_home(home: Path) -> None:
 
 
 @contextmanager
-def server(home: Path, database_url: str, workers: int = 2) -> Iterator[tuple[str, int]]:
+def server(home: Path, database_url: str, workers: int = 2,
+           services: str = "movies") -> Iterator[tuple[str, int]]:
     """``modelworks serve --workers N`` in its own process group; (url, its pid)."""
     port = free_port()
     env = {**os.environ, "MODELWORKS_HOME": str(home), "MODELWORKS_DATABASE_URL": database_url,
            "MODELWORKS_LOG_LEVEL": "WARNING", "MODELWORKS_LOG_FLUSH_SECONDS": str(FLUSH_SECONDS)}
     process = subprocess.Popen(
         [sys.executable, "-m", "modelworks", "serve", "--port", str(port), "--services",
-         "movies", "--auth", "required", "--workers", str(workers)], env=env,
+         services, "--auth", "required", "--workers", str(workers)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -222,6 +223,53 @@ def kill_during_training(home: Path, kills: int = 5) -> None:
            versions_added=len(added), broken_versions=len(broken), staging_left=len(leftovers))
 
 
+def job_processes(job_id: str) -> list[int]:
+    """Pids of the training process of ``job_id`` (found by its command line)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"modelworks.server.jobs.process" in command and job_id.encode() in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_job_processes(home: Path, kills: int = 3) -> None:
+    registry = Registry(home / "registry")
+    resumes_csv = (home / "data" / "resumes" / "resumes.csv").read_bytes()
+    failed_in_time = removed = 0
+    with server(home, f"sqlite:///{home / 'chaos-jobs.db'}", workers=1,
+                services="resumes") as (api, _):
+        headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
+        for _ in range(kills):
+            job_id = httpx.post(f"{api}/models/resumes/train", headers=headers,
+                                data={"model": "naive-bayes"},
+                                files={"file": ("r.csv", resumes_csv)}).json()["job_id"]
+            deadline = time.monotonic() + 30
+            while not job_processes(job_id) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(random.uniform(0.2, 1.5))
+            for pid in job_processes(job_id):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                state = httpx.get(f"{api}/jobs/{job_id}", headers=headers).json()["state"]
+                if state in ("failed", "succeeded"):
+                    break
+                time.sleep(0.2)
+            failed_in_time += state in ("failed", "succeeded")
+            time.sleep(1.0)  # a poll round for the sweep
+            removed += not (home / "jobs" / job_id).exists()
+    broken = [v for v in registry.version_numbers("resumes")
+              if registry.problem("resumes", v) is not None]
+    report(f"kill -9 of a training job's process ({kills} kills)",
+           failed_in_time == kills and removed == kills and not broken,
+           jobs_ended_within_30_s=failed_in_time, uploads_removed=removed,
+           broken_versions=len(broken))
+
+
 BAD_CSV_YEARS = ["inf", "1e400", "9" * 5000, "nan"]
 
 
@@ -267,6 +315,7 @@ def main() -> int:
     stop_under_load(home, kill=True)
     kill_during_promote(home)
     kill_during_training(home)
+    kill_job_processes(home)
     bad_inputs(home)
     return 0 if all(held for _, _, held in RESULTS) else 1
 

@@ -8,8 +8,10 @@ and ``/metrics`` say so, and when it is back every answered recommendation reach
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,9 @@ from sqlalchemy.orm import Session
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import AuthMode, Settings
 from modelworks.server.app import create_app
-from modelworks.server.db import Prediction, make_engine
+from modelworks.server.db import Prediction, make_engine, migrate
 from modelworks.server.prediction_log import PredictionLog
+from modelworks.server.spool import Spool
 from tests.conftest import POSTGRES_URL, copy_registry, make_settings, reset_postgres
 from tests.reliability.tcp_proxy import TcpProxy
 
@@ -121,8 +124,6 @@ def test_records_spooled_at_a_clean_stop_are_written_after_the_restart(
 def test_a_row_the_database_refuses_is_kept_aside_and_the_rest_written(tmp_path: Path) -> None:
     reset_postgres()
     engine = make_engine(POSTGRES_URL)
-    from modelworks.server.db import migrate
-
     migrate(engine)
     log = PredictionLog(engine, flush_seconds=0.05, spool_dir=tmp_path / "spool")
     log.start()
@@ -132,6 +133,37 @@ def test_a_row_the_database_refuses_is_kept_aside_and_the_rest_written(tmp_path:
     log.stop()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Prediction)) == 2
-    [rejected] = (tmp_path / "spool").glob("rejected-*.jsonl")
+    [rejected] = (tmp_path / "spool").glob("rejected@*.jsonl")
     assert "x" * 100 in rejected.read_text()
+    engine.dispose()
+
+
+def test_a_dead_process_spool_is_adopted_and_written(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    migrate(engine)
+    dead_pid = 2**22 + 11  # above pid_max: never running
+    host = socket.gethostname()
+    orphan = Spool(tmp_path / "spool")
+    orphan.folder.mkdir()
+    records = [{"created_at": datetime.now(UTC), "service": "movies", "model_version": 1,
+                "request_id": f"orphan-{i}", "input": "{}", "output": "[]", "latency_ms": 1.0}
+               for i in range(3)]
+    orphan.path = orphan.folder / f"predictions@{host}@{dead_pid}.jsonl"
+    orphan.append(records[:2])
+    claimed_by_dead = (orphan.folder /
+                       f".claimed-{dead_pid + 1}-predictions@{host}@{dead_pid + 2}.jsonl")
+    claimed_by_dead.write_bytes(orphan.path.read_bytes().splitlines(keepends=True)[0]
+                                .replace(b"orphan-0", b"orphan-2"))
+    other_host = orphan.folder / f"predictions@{host}-2@{dead_pid}.jsonl"  # not this host's
+    other_host.write_bytes(b"")
+    log = PredictionLog(engine, flush_seconds=0.05, spool_dir=tmp_path / "spool")
+    log.start()
+    deadline = time.monotonic() + 10
+    while log.spooled and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log.stop()
+    with Session(engine) as session:
+        written = sorted(session.scalars(select(Prediction.request_id)))
+    assert written == ["orphan-0", "orphan-1", "orphan-2"]
+    assert sorted(p.name for p in orphan.folder.iterdir()) == [other_host.name]
     engine.dispose()

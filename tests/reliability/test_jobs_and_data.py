@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from modelworks.core.settings import AuthMode, Settings
 from modelworks.server.app import create_app
 from modelworks.server.auth import KeyStore, Scope
 from modelworks.server.db import make_engine, migrate
-from modelworks.server.jobs.runner import JobRunner
+from modelworks.server.jobs.runner import JobRunner, QueueFull
 from modelworks.server.jobs.store import JobStore
 from tests.conftest import PEER_SAMPLES, copy_registry, make_settings
 from tests.reliability.conftest import uvicorn_thread
@@ -60,18 +61,16 @@ def test_jobs_beyond_the_machine_limit_wait_in_the_queue(settings: Settings) -> 
                                    "t.csv", (PEER_SAMPLES / "sample_train.csv").read_bytes())})
                    for service in ("resumes", "genres")]
         assert [s.status_code for s in started] == [202, 202]
-        most_running = 0
         deadline = time.monotonic() + 240
         while True:
-            states = [client.get(f"/jobs/{s.json()['job_id']}").json()["state"]
-                      for s in started]
-            most_running = max(most_running, states.count("running"))
-            if all(state in ("succeeded", "failed") for state in states):
+            jobs = [client.get(f"/jobs/{s.json()['job_id']}").json() for s in started]
+            if all(job["state"] in ("succeeded", "failed") for job in jobs):
                 break
-            assert time.monotonic() < deadline, states
-            time.sleep(0.1)
-    assert states == ["succeeded", "succeeded"]
-    assert most_running == 1  # MODELWORKS_MAX_JOBS=1: the second waited for the first
+            assert time.monotonic() < deadline, jobs
+            time.sleep(0.2)
+    assert [job["state"] for job in jobs] == ["succeeded", "succeeded"]
+    first, second = sorted(jobs, key=lambda job: job["started_at"])
+    assert second["started_at"] >= first["finished_at"]  # MODELWORKS_MAX_JOBS=1: it waited
 
 
 def test_an_upload_is_owner_only_while_its_job_waits_and_gone_once_it_ends(
@@ -88,8 +87,29 @@ def test_an_upload_is_owner_only_while_its_job_waits_and_gone_once_it_ends(
     assert upload.stat().st_mode & 0o777 == 0o600
     assert upload.parent.stat().st_mode & 0o777 == 0o700
     store.cancel(job_id)
+    arriving = runner.uploads_dir / "submitting-now"  # its row is not in the table yet
+    arriving.mkdir()
+    forgotten = runner.uploads_dir / "submitter-died"
+    forgotten.mkdir()
+    os.utime(forgotten, (time.time() - 3600, time.time() - 3600))
     runner.sweep()
     assert not upload.parent.exists()
+    assert arriving.exists()
+    assert not forgotten.exists()
+    engine.dispose()
+
+
+def test_a_service_cannot_queue_more_than_its_share(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    store = JobStore(engine)
+    blocker = store.create("genres", {}, "prepared")
+    assert store.claim("elsewhere", 1) == [blocker]
+    runner = JobRunner(settings.model_copy(update={"max_queued_jobs": 2}), store)
+    for _ in range(2):
+        runner.submit("genres", {}, None)
+    with pytest.raises(QueueFull, match="MODELWORKS_MAX_QUEUED_JOBS"):
+        runner.submit("genres", {}, None)
     engine.dispose()
 
 

@@ -45,6 +45,12 @@ class RegistryError(ModelworksError):
     status_code = 500
 
 
+class RegistryUnwritable(RegistryError):
+    """The registry's folder cannot be written (permissions, a full or read-only disk)."""
+
+    status_code = 503
+
+
 class BrokenVersion(RegistryError):
     """A version asked to go live fails verification; the live alias stays where it was."""
 

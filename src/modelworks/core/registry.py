@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from modelworks.core.errors import BrokenVersion, NotFound, RegistryError
+from modelworks.core.errors import BrokenVersion, NotFound, RegistryError, RegistryUnwritable
 from modelworks.core.processes import process_running
 
 MANIFEST = "manifest.json"
@@ -319,8 +319,8 @@ def _stat_key(path: Path) -> tuple[int, int, int, int]:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def _unwritable(folder: Path, exc: OSError) -> RegistryError:
-    return RegistryError(f"cannot write to the registry at {folder}: "
+def _unwritable(folder: Path, exc: OSError) -> RegistryUnwritable:
+    return RegistryUnwritable(f"cannot write to the registry at {folder}: "
                          f"{exc.strerror or exc} (check MODELWORKS_HOME and its permissions)")
 
 

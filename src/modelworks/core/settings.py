@@ -113,8 +113,9 @@ class Settings(BaseSettings):
     )
     auth_max_failures: int = Field(
         default=5, gt=0,
-        description="Failed `POST /api/authenticate` calls one client may make per window "
-                    "before it is refused with 429.",
+        description="Failed credentials (a wrong key, or a token that does not verify, on any "
+                    "route) one client may present per window; past it, its keys are refused "
+                    "with 429 until the window moves on.",
     )
     forwarded_allow_ips: str = Field(
         default="",
@@ -130,6 +131,11 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64,
         description="Training jobs one machine runs at once (never two of one service); "
                     "more wait queued.",
+    )
+    max_queued_jobs: int = Field(
+        default=8, ge=1, le=10_000,
+        description="Training jobs of one service that may wait queued; more are refused with "
+                    "429 (a queue, not a backlog anyone can fill).",
     )
     gate_tolerance: float = Field(
         default=0.01, ge=0,

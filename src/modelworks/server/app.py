@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelworks.core.errors import ModelworksError, NotFound, TrainingFailed
+from modelworks.core.budget import current_budget
+from modelworks.core.errors import ClientGone, ModelworksError, NotFound, TrainingFailed
 from modelworks.core.live import LiveModel
 from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
@@ -165,7 +166,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         # An unreachable database degrades this server but does not make it unready: models
         # still answer and their records wait in the spool, and every machine sharing that
         # database would otherwise leave the load balancer at once.
-        database = {"database": predictions.database_error or "ok",
+        # This worker's view; the error's text (hosts, users) stays in the logs.
+        database = {"database": "unreachable" if predictions.database_error else "ok",
                     "spooled": predictions.spooled}
         not_ready = {name: model.last_error or "no live model loaded"
                      for name, model in live.items() if not model.ready}
@@ -211,7 +213,11 @@ async def _train_job(service: str, jobs: JobStore, runner: JobRunner, data: byte
                      options: TrainOptions) -> dict[str, Any]:
     """Submit a training job on ``data`` and wait for its result (``ServiceContext.train_job``)."""
     job_id = await run_in_threadpool(runner.submit, service, dataclasses.asdict(options), data)
+    budget = current_budget.get()
     while True:
+        if budget is not None and budget.stopped:  # nobody waits for this answer any more
+            await run_in_threadpool(jobs.cancel, job_id)
+            raise ClientGone(f"the client left; training job {job_id} was cancelled")
         record = await run_in_threadpool(jobs.get, job_id)
         if record.state == JobState.SUCCEEDED.value and record.result is not None:
             return record.result

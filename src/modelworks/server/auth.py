@@ -32,7 +32,7 @@ from modelworks.server.principal import (
     Scope,
     Unauthorized,
 )
-from modelworks.server.tokens import TokenIssuer, looks_like_token
+from modelworks.server.tokens import TokenExpired, TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -230,25 +230,25 @@ class Requirement:
         """
         limiter: FailureLimiter = request.app.state.limiter
         client = request.client.host if request.client else "unknown"
-        is_token = looks_like_token(presented)
-        if not is_token:
-            limiter.check(client)
-        try:
-            if is_token:
-                tokens: TokenIssuer = request.app.state.tokens
-                principal: Principal | None = tokens.verify(presented)
-                if principal is not None and not await run_in_threadpool(
-                        keys.allows_token_of, principal.key_id):
-                    raise Unauthorized("unauthenticated session: the key this token was "
-                                       "issued for has been revoked")
-            else:
-                principal = await run_in_threadpool(keys.verify, presented)
-            if principal is None:
-                raise Unauthorized("unauthenticated session: the API key is not valid")
-        except Unauthorized:
+        if looks_like_token(presented):
+            tokens: TokenIssuer = request.app.state.tokens
+            try:
+                principal = tokens.verify(presented)
+            except TokenExpired:
+                raise  # a session that ended: no guess, nothing to count
+            except Unauthorized:
+                await run_in_threadpool(limiter.failed, client)
+                raise
+            if not await run_in_threadpool(keys.allows_token_of, principal.key_id):
+                raise Unauthorized("unauthenticated session: the key this token was issued "
+                                   "for has been revoked")
+            return principal
+        limiter.check(client)
+        verified = await run_in_threadpool(keys.verify, presented)
+        if verified is None:
             await run_in_threadpool(limiter.failed, client)
-            raise
-        return principal
+            raise Unauthorized("unauthenticated session: the API key is not valid")
+        return verified
 
 
 PredictKey = Annotated[Principal, Depends(Requirement(Scope.PREDICT))]

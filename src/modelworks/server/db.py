@@ -72,8 +72,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A server that is gone must fail a connection attempt in seconds, not hang a thread.
-    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    # A server that is gone, or a network that drops packets, must fail a call in seconds, not
+    # hang a thread (the prediction log's writer, a key check) until TCP gives up.
+    connect_args: dict[str, Any] = {
+        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+        "keepalives_count": 3, "tcp_user_timeout": 10_000} if url.startswith("postgresql") else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 

@@ -68,13 +68,17 @@ class FailureLimiter:
         """Count one failure of ``client`` here and, when it can, in the database."""
         now = time.monotonic()
         with self._lock:
-            self._recent(client, now).append(now)
+            recent = self._recent(client, now)
+            already_over = (len(recent) >= self.max_failures
+                            or self._blocked.get(client, 0.0) > now)
+            recent.append(now)
             if len(self._failures) > _MAX_CLIENTS:  # forget idle clients: memory stays bounded
                 cutoff = now - self.window_seconds
                 for name in [c for c, times in self._failures.items()
                              if not times or times[-1] <= cutoff]:
                     del self._failures[name]
-        if self.engine is not None:
+        # Past the limit a client is refused anyway: more rows would only let it fill the table.
+        if self.engine is not None and not already_over:
             try:
                 with self.engine.begin() as connection:
                     connection.execute(insert(AuthFailure).values(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from modelworks.core.budget import Budget, current_budget
@@ -106,6 +107,8 @@ class RequestMiddleware:
                 await _send_json(send_with_id, 413, {"error": too_large(self.limit).message})
             else:
                 await self.app(scope, receive_within_limit, send_with_id)
+        except ClientDisconnect:
+            status = 499  # the client left while sending its body; nobody reads an answer
         except Exception:
             # Answered here, inside this middleware, so a 500 carries X-Request-ID like any
             # other answer and the connection stays open (Starlette's outermost handler would

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from modelworks.server.db import Prediction
-from modelworks.server.spool import Record, Spool
+from modelworks.server.spool import REJECTED, Record, Spool
 
 log = logging.getLogger(__name__)
 _PING_SECONDS = 2.0
@@ -107,15 +107,19 @@ class PredictionLog:
                 return
 
     def _flush(self, batch: list[Record], stopping: bool) -> None:
-        if self.spooled and (stopping or time.monotonic() >= self._next_retry):
-            self._replay()
         if batch:
-            if self.spooled:  # keep the order: nothing overtakes what waits in the spool
-                self._to_spool(batch)
+            if self.spooled or self.database_error is not None:
+                # Nothing overtakes what waits in the spool, and a database known to be away
+                # is not waited for: the batch is safe on disk before anything is retried.
+                self._keep(batch)
             else:
                 self._write(batch)
         elif time.monotonic() - self._last_contact > _PING_SECONDS:
             self._ping()
+        # A stopping process leaves its spool to the next one on this host rather than
+        # replaying it past the server's graceful timeout.
+        if self.spooled and not stopping and time.monotonic() >= self._next_retry:
+            self._replay()
 
     def _drain(self) -> list[Record]:
         rest: list[Record] = []
@@ -127,50 +131,59 @@ class PredictionLog:
 
     def _write(self, batch: list[Record]) -> None:
         for start in range(0, len(batch), self.batch_size):
-            chunk = batch[start:start + self.batch_size]
             try:
-                self._insert(chunk)
-            except Exception as exc:  # anything but a refused row: keep the batch for later
-                if _refused(exc):
-                    self._insert_one_by_one(chunk)
-                    continue
+                self._write_chunk(batch[start:start + self.batch_size])
+            except Exception as exc:  # the database is away (or worse): keep the rest
                 self._went_away(exc)
-                self._to_spool(batch[start:])
+                self._keep(batch[start:])
                 return
+
+    def _write_chunk(self, chunk: list[Record]) -> None:
+        """Insert a chunk; a row the database refuses is set aside, anything else raises."""
+        try:
+            self._insert(chunk)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            for record in chunk:
+                try:
+                    self._insert([record])
+                except Exception as row_exc:
+                    if not _refused(row_exc):
+                        raise
+                    self._reject(record, row_exc)
 
     def _replay(self) -> None:
         assert self._spool is not None
         records = self._spool.read()
+        done = 0
         try:
-            for start in range(0, len(records), self.batch_size):
-                chunk = records[start:start + self.batch_size]
-                try:
-                    self._insert(chunk)
-                except Exception as exc:
-                    if not _refused(exc):
-                        raise
-                    self._insert_one_by_one(chunk)
+            while done < len(records):
+                chunk = records[done:done + self.batch_size]
+                self._write_chunk(chunk)
+                done += len(chunk)
+                # What the database has is dropped from the spool at once, so a replay cut
+                # short (a flapping database) does not write it again; only a process dying
+                # between a commit and this rewrite can leave a chunk to be written twice.
+                self._spool.replace(records[done:])
         except Exception as exc:
-            # Rows of chunks already inserted stay, and are written again next time: a
-            # record may appear twice after an outage, never not at all.
             self._went_away(exc)
             return
-        self._spool.clear()
         log.info("spooled predictions written", extra={"rows": len(records)})
+
+    def _keep(self, records: list[Record]) -> None:
+        """Put records in the spool; if even that fails, back in the queue for the next round."""
+        try:
+            self._to_spool(records)
+        except Exception:
+            log.exception("cannot spool prediction records; keeping them in memory")
+            for record in records:
+                self._queue.put(record)
 
     def _insert(self, chunk: list[Record]) -> None:
         with self.engine.begin() as connection:
             connection.execute(insert(Prediction), chunk)
         self._back()
-
-    def _insert_one_by_one(self, chunk: list[Record]) -> None:
-        for record in chunk:
-            try:
-                self._insert([record])
-            except Exception as exc:
-                if not _refused(exc):
-                    raise
-                self._reject(record, exc)
 
     def _ping(self) -> None:
         try:
@@ -190,13 +203,14 @@ class PredictionLog:
     def _reject(self, record: Record, exc: Exception) -> None:
         log.error("prediction record refused by the database", extra={"error": str(exc)[:300]})
         if self._spool is not None:
-            Spool(self._spool.folder, "rejected").append([{**record, "error": str(exc)[:300]}])
+            Spool(self._spool.folder, REJECTED).append([{**record, "error": str(exc)[:300]}])
 
     def _went_away(self, exc: Exception) -> None:
         if self.database_error is None:
             log.error("database unreachable; predictions go to the spool",
                       extra={"error": str(exc)[:300]})
-        self.database_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        first_line = (str(exc).splitlines() or [""])[0]
+        self.database_error = f"{type(exc).__name__}: {first_line[:200]}"
         self._next_retry = time.monotonic() + _RETRY_SECONDS
         self._last_contact = time.monotonic()
 
@@ -208,12 +222,16 @@ class PredictionLog:
 
 
 def _refused(exc: Exception) -> bool:
-    """Whether the database answered and refused the rows (bad data), rather than being away.
+    """Whether the database answered and refused the rows for their content.
 
-    Everything else (no connection, a timeout, a locked file) means: keep the rows, retry.
+    That is a data exception or an integrity violation (SQLSTATE classes 22 and 23, or the
+    same DB-API error classes where the driver gives no SQLSTATE). Everything else (no
+    connection, a timeout, a locked file, a missing table, no permission) means: keep the
+    rows, retry later.
     """
-    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated or exc.orig is None:
         return False
-    name = type(exc.orig).__name__ if exc.orig is not None else ""
-    return name in {"DataError", "IntegrityError", "ProgrammingError"} or (
-        "value too long" in str(exc))
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in ("22", "23")
+    return type(exc.orig).__name__ in ("DataError", "IntegrityError")

@@ -26,6 +26,10 @@ _ALGORITHM = "HS256"
 _ISSUER = "modelworks"
 
 
+class TokenExpired(Unauthorized):
+    """A token that was valid: its session ended (not a guess, so not counted as one)."""
+
+
 def looks_like_token(credential: str) -> bool:
     """JWTs are three dot-separated parts; API keys start with ``mw_`` and hold no dot."""
     return credential.count(".") == 2
@@ -63,7 +67,7 @@ class TokenIssuer:
             claims = jwt.decode(token, self._secret, algorithms=[_ALGORITHM], issuer=_ISSUER,
                                 options={"require": ["exp", "sub", "scopes"]})
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("unauthenticated session: the token has expired; get a new one "
+            raise TokenExpired("unauthenticated session: the token has expired; get a new one "
                                "from POST /api/authenticate") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("unauthenticated session: the token is not valid") from exc

@@ -16,14 +16,24 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from modelworks.core.errors import ModelworksError
 from modelworks.core.settings import Settings
 from modelworks.server.jobs.process import PREPARED
 from modelworks.server.jobs.store import JobStore
+
+_ORPHAN_UPLOAD_SECONDS = 600
+
+
+class QueueFull(ModelworksError):
+    """Too many jobs of one service wait already."""
+
+    status_code = 429
 
 
 def job_environment(settings: Settings) -> dict[str, str]:
@@ -61,6 +71,10 @@ class JobRunner:
 
         Its id; it starts at once if this machine has room, else when room frees up.
         """
+        if self.store.queued_for(service) >= self.settings.max_queued_jobs:
+            raise QueueFull(f"{self.settings.max_queued_jobs} training jobs of {service} are "
+                            "already waiting; try again when one has started "
+                            "(MODELWORKS_MAX_QUEUED_JOBS)")
         job_id = str(uuid.uuid4())
         data = PREPARED
         if upload is not None:
@@ -81,15 +95,28 @@ class JobRunner:
         with self._machine_lock():
             claimed = self.store.claim(self.host, self.settings.max_jobs)
         for job_id in claimed:
-            self._start(job_id)
+            try:
+                self._start(job_id)
+            except OSError as exc:  # no process: the job fails now, not in 20 s as "silent"
+                self.store.fail(job_id, f"the training process could not start: {exc}")
 
     def sweep(self) -> None:
-        """Remove the uploads of jobs that are over (finished, failed, cancelled, abandoned)."""
+        """Remove the uploads of jobs that are over (finished, failed, cancelled, abandoned).
+
+        A folder whose job is not in the table yet is being submitted right now; it is left
+        alone unless it is old (its submitter died between the write and the insert).
+        """
         if not self.uploads_dir.is_dir():
             return
-        folders = [p.name for p in self.uploads_dir.iterdir() if p.is_dir()]
-        for job_id in self.store.finished_ids(folders):
-            shutil.rmtree(self.uploads_dir / job_id, ignore_errors=True)
+        folders = {p.name: p for p in self.uploads_dir.iterdir() if p.is_dir()}
+        over = self.store.finished_ids(list(folders))
+        unknown = over - self.store.known_ids(list(over))
+        stale = time.time() - _ORPHAN_UPLOAD_SECONDS
+        for job_id in over:
+            folder = folders[job_id]
+            if job_id in unknown and folder.stat().st_mtime > stale:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
 
     def periodic(self) -> None:
         """What a server runs every poll interval: start waiting jobs, clear old uploads."""
@@ -103,8 +130,11 @@ class JobRunner:
             start_new_session=True)
 
         def reap() -> None:
-            process.wait()
+            code = process.wait()
             with contextlib.suppress(Exception):  # the next periodic round tries again
+                if code != 0:  # died before reporting: say so now, free its slot at once
+                    self.store.fail(job_id, f"the training process exited with status {code} "
+                                            "before finishing")
                 self.schedule()
 
         threading.Thread(target=reap, name=f"job-{job_id[:8]}", daemon=True).start()

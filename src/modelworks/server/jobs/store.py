@@ -191,6 +191,19 @@ class JobStore:
         return self._change(job_id, (JobState.RUNNING.value,), heartbeat_at=utcnow(),
                             step="loading the data")
 
+    def known_ids(self, job_ids: list[str]) -> set[str]:
+        """Which of ``job_ids`` are in the table at all."""
+        if not job_ids:
+            return set()
+        with self.engine.connect() as connection:
+            return set(connection.scalars(select(Job.id).where(Job.id.in_(job_ids))))
+
+    def queued_for(self, service: str) -> int:
+        """How many jobs of ``service`` wait for room."""
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(Job).where(
+                Job.state == JobState.QUEUED.value, Job.service == service)) or 0)
+
     def finished_ids(self, job_ids: list[str]) -> set[str]:
         """Which of ``job_ids`` are over (in a final state) or unknown."""
         if not job_ids:
