@@ -238,6 +238,7 @@ def job_processes(job_id: str) -> list[int]:
 
 def kill_job_processes(home: Path, kills: int = 3) -> None:
     registry = Registry(home / "registry")
+    before = set(registry.version_numbers("resumes"))
     resumes_csv = (home / "data" / "resumes" / "resumes.csv").read_bytes()
     failed_in_time = removed = 0
     with server(home, f"sqlite:///{home / 'chaos-jobs.db'}", workers=1,
@@ -262,7 +263,7 @@ def kill_job_processes(home: Path, kills: int = 3) -> None:
             failed_in_time += state in ("failed", "succeeded")
             time.sleep(1.0)  # a poll round for the sweep
             removed += not (home / "jobs" / job_id).exists()
-    broken = [v for v in registry.version_numbers("resumes")
+    broken = [v for v in set(registry.version_numbers("resumes")) - before
               if registry.problem("resumes", v) is not None]
     report(f"kill -9 of a training job's process ({kills} kills)",
            failed_in_time == kills and removed == kills and not broken,
