@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from modelworks.core.encoders.minilm import MiniLMAssets
-from modelworks.server.principal import Principal, Scope
+from modelworks.sdk.access import Principal, Scope
 from modelworks.server.tokens import TokenIssuer
 from modelworks.services.movies.data import read_movielens
 from tests.conftest import RunningApi

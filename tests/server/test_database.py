@@ -51,7 +51,7 @@ def test_prediction_log_writes_every_record_by_shutdown(database_url: str) -> No
 
 def test_feedback_needs_a_served_recommendation(database_url: str) -> None:
     from modelworks.server.db import Feedback
-    from modelworks.services.movies.routes import _store, _was_served
+    from modelworks.server.feedback import FeedbackStore
 
     engine = make_engine(database_url)
     migrate(engine)
@@ -60,10 +60,11 @@ def test_feedback_needs_a_served_recommendation(database_url: str) -> None:
     log.record(service="movies", model_version=1, request_id="rec-1",
                inputs=[{"age": 30}], outputs=[["Toy Story"]], latency_ms=0.3)
     log.stop()
-    assert _was_served(engine, "movies", "rec-1")
-    assert not _was_served(engine, "movies", "rec-2")
-    assert not _was_served(engine, "genres", "rec-1")
-    _store(engine, "movies", "rec-1", "Toy Story", 4, "k" * 20)
+    movies, genres = FeedbackStore(engine, "movies"), FeedbackStore(engine, "genres")
+    assert movies.served("rec-1")
+    assert not movies.served("rec-2")
+    assert not genres.served("rec-1")
+    movies.record("rec-1", "Toy Story", 4, "k" * 20)
     with Session(engine) as session:
         row = session.execute(select(Feedback)).scalars().one()
     assert (row.request_id, row.item, row.score, row.key_id) == ("rec-1", "Toy Story", 4, "k" * 16)

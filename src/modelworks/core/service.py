@@ -83,6 +83,16 @@ class PredictionSink(Protocol):
         """Count predictions kept elsewhere (or not at all) in the metrics only."""
 
 
+class FeedbackSink(Protocol):
+    """Clients' ratings of what one service served (the data for its next model)."""
+
+    def served(self, request_id: str) -> bool:
+        """Whether this service answered a prediction with ``request_id`` (reads the log)."""
+
+    def record(self, request_id: str, item: str, score: int, key_id: str) -> None:
+        """Store a rating of ``item`` in the answer to ``request_id``."""
+
+
 @dataclass
 class ServiceContext:
     """Everything the core lends a service's routes."""
@@ -96,6 +106,8 @@ class ServiceContext:
     one at a time per service, queued while the machine is busy; waits for it and returns
     ``TrainResult.to_json()``. The data should have been validated first (a 400 now beats a
     failed job)."""
+    feedback: FeedbackSink | None = None
+    """Ratings of this service's answers, kept by the server."""
     periodic: list[Callable[[], None]] = field(default_factory=list)
     """Callables the server runs once at start and then every ``live_poll_seconds``, e.g. to
     pick up what other workers wrote to the database. Append to it from ``router``."""

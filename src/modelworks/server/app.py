@@ -29,10 +29,12 @@ from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
 from modelworks.core.service import Selectable, Service, ServiceContext, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
-from modelworks.server.auth import AdminKey, KeyStore
+from modelworks.sdk.bodies import openapi_json_body, parse_json_body, read_small_body
+from modelworks.sdk.requests import request_id
+from modelworks.server.auth import AdminKey, KeyStore, authorize
 from modelworks.server.authenticate import build_auth_router
-from modelworks.server.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.feedback import FeedbackStore
 from modelworks.server.heap import HeapTrimmer
 from modelworks.server.index import build_root_router, describe_auth, documented_routes
 from modelworks.server.jobs.routes import build_jobs_router
@@ -40,7 +42,7 @@ from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobState, JobStore
 from modelworks.server.limiter import FailureLimiter
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
-from modelworks.server.middleware import RequestMiddleware, request_id
+from modelworks.server.middleware import RequestMiddleware
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
@@ -130,6 +132,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     app = FastAPI(title="modelworks", version=VERSION, lifespan=lifespan)
     app.state.keys = None
+    app.state.authorize = authorize
     app.state.contract_auth = settings.auth is AuthMode.CONTRACT
     app.state.tokens = TokenIssuer.from_settings(settings)
     app.state.settings = settings
@@ -148,7 +151,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
-            train_job=partial(_train_job, name, jobs, runner), periodic=periodic,
+            train_job=partial(_train_job, name, jobs, runner),
+            feedback=FeedbackStore(engine, name), periodic=periodic,
             metrics=metrics.registry)
         router = service.router(context)
         app.include_router(router)

@@ -14,24 +14,31 @@ import os
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from modelworks.server.db import ApiKey
-from modelworks.server.limiter import FailureLimiter
-from modelworks.server.principal import (
+from modelworks.sdk.access import (
     ANONYMOUS,
     CONTRACT_CLIENT,
+    AdminKey,
+    ContractPredict,
+    ContractTrain,
     Forbidden,
+    HistoryKey,
+    PredictKey,
     Principal,
+    Requirement,
     Scope,
+    TrainKey,
     Unauthorized,
 )
+from modelworks.server.db import ApiKey
+from modelworks.server.limiter import FailureLimiter
 from modelworks.server.tokens import TokenExpired, TokenIssuer, looks_like_token
 
 if TYPE_CHECKING:
@@ -39,9 +46,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["ANONYMOUS", "AdminKey", "ContractPredict", "ContractTrain", "Forbidden", "HistoryKey",
-           "KeyStore",
-           "PredictKey", "Principal", "Requirement", "Scope", "TrainKey", "Unauthorized",
-           "presented_key"]
+           "KeyStore", "PredictKey", "Principal", "Requirement", "Scope", "TrainKey",
+           "Unauthorized", "authorize", "presented_key"]
 
 log = logging.getLogger(__name__)
 _MAX_REMEMBERED = 10_000
@@ -189,74 +195,55 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-class Requirement:
-    """A dependency that admits callers holding ``scope`` (everyone when auth is off).
+async def authorize(request: Request, requirement: Requirement) -> Principal:
+    """Admit the caller of a route that declares ``requirement``, or raise 401/403/429.
 
     The credential is an API key or a bearer token from ``POST /api/authenticate``; a token
-    carries the scopes of the key it was issued for. ``open_in_contract`` marks a route that a
-    seed document defines without any key: with ``MODELWORKS_AUTH=contract`` it admits
-    everyone, as the original system did.
+    carries the scopes of the key it was issued for. Installed as ``app.state.authorize``.
     """
+    keys: KeyStore | None = request.app.state.keys
+    if keys is None:
+        return ANONYMOUS
+    if requirement.open_in_contract and request.app.state.contract_auth:
+        return CONTRACT_CLIENT
+    presented = presented_key(request)
+    if presented is None:
+        raise Unauthorized("unauthenticated session: send `X-API-Key: <key>` or "
+                           "`Authorization: Bearer <key or token>` (a token comes from "
+                           "POST /api/authenticate)")
+    principal = keys.recent(presented)
+    if principal is None:
+        principal = await _verify(request, keys, presented)
+    if not principal.allows(requirement.scope):
+        raise Forbidden(f"this key lacks the `{requirement.scope.value}` scope")
+    return principal
 
-    def __init__(self, scope: Scope, *, open_in_contract: bool = False) -> None:
-        self.scope = scope
-        self.open_in_contract = open_in_contract
 
-    async def __call__(self, request: Request) -> Principal:
-        """Admit the caller or raise 401/403 (429 for a client that failed too often)."""
-        keys: KeyStore | None = request.app.state.keys
-        if keys is None:
-            return ANONYMOUS
-        if self.open_in_contract and request.app.state.contract_auth:
-            return CONTRACT_CLIENT
-        presented = presented_key(request)
-        if presented is None:
-            raise Unauthorized("unauthenticated session: send `X-API-Key: <key>` or "
-                               "`Authorization: Bearer <key or token>` (a token comes from "
-                               "POST /api/authenticate)")
-        principal = keys.recent(presented)
-        if principal is None:
-            principal = await self._verify(request, keys, presented)
-        if not principal.allows(self.scope):
-            raise Forbidden(f"this key lacks the `{self.scope.value}` scope")
-        return principal
+async def _verify(request: Request, keys: KeyStore, presented: str) -> Principal:
+    """Check a credential not seen a moment ago; count it when it fails.
 
-    async def _verify(self, request: Request, keys: KeyStore, presented: str) -> Principal:
-        """Check a credential not seen a moment ago; count it when it fails.
-
-        A client over the failure limit may present no key until its window passes; a signed
-        token is still checked (nobody can guess one), so a client that failed does not lose
-        the session it already has.
-        """
-        limiter: FailureLimiter = request.app.state.limiter
-        client = request.client.host if request.client else "unknown"
-        if looks_like_token(presented):
-            tokens: TokenIssuer = request.app.state.tokens
-            try:
-                principal = tokens.verify(presented)
-            except TokenExpired:
-                raise  # a session that ended: no guess, nothing to count
-            except Unauthorized:
-                await run_in_threadpool(limiter.failed, client)
-                raise
-            if not await run_in_threadpool(keys.allows_token_of, principal.key_id):
-                raise Unauthorized("unauthenticated session: the key this token was issued "
-                                   "for has been revoked")
-            return principal
-        limiter.check(client)
-        verified = await run_in_threadpool(keys.verify, presented)
-        if verified is None:
+    A client over the failure limit may present no key until its window passes; a signed
+    token is still checked (nobody can guess one), so a client that failed does not lose
+    the session it already has.
+    """
+    limiter: FailureLimiter = request.app.state.limiter
+    client = request.client.host if request.client else "unknown"
+    if looks_like_token(presented):
+        tokens: TokenIssuer = request.app.state.tokens
+        try:
+            principal = tokens.verify(presented)
+        except TokenExpired:
+            raise  # a session that ended: no guess, nothing to count
+        except Unauthorized:
             await run_in_threadpool(limiter.failed, client)
-            raise Unauthorized("unauthenticated session: the API key is not valid")
-        return verified
-
-
-PredictKey = Annotated[Principal, Depends(Requirement(Scope.PREDICT))]
-TrainKey = Annotated[Principal, Depends(Requirement(Scope.TRAIN))]
-HistoryKey = Annotated[Principal, Depends(Requirement(Scope.HISTORY))]
-AdminKey = Annotated[Principal, Depends(Requirement(Scope.ADMIN))]
-ContractPredict = Annotated[Principal, Depends(Requirement(Scope.PREDICT,
-                                                           open_in_contract=True))]
-"""``PredictKey``, except that the route is open with ``MODELWORKS_AUTH=contract``."""
-ContractTrain = Annotated[Principal, Depends(Requirement(Scope.TRAIN, open_in_contract=True))]
-"""``TrainKey``, except that the route is open with ``MODELWORKS_AUTH=contract``."""
+            raise
+        if not await run_in_threadpool(keys.allows_token_of, principal.key_id):
+            raise Unauthorized("unauthenticated session: the key this token was issued "
+                               "for has been revoked")
+        return principal
+    limiter.check(client)
+    verified = await run_in_threadpool(keys.verify, presented)
+    if verified is None:
+        await run_in_threadpool(limiter.failed, client)
+        raise Unauthorized("unauthenticated session: the API key is not valid")
+    return verified

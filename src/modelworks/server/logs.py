@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import orjson
 
-current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+from modelworks.sdk.requests import current_request_id
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 

@@ -14,8 +14,8 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from modelworks.core.budget import Budget, current_budget
-from modelworks.server.logs import current_request_id
-from modelworks.server.uploads import too_large
+from modelworks.sdk.requests import current_request_id
+from modelworks.sdk.uploads import too_large
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,11 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("modelworks.access")
 # Multipart framing around a file is small; allow for it before refusing on Content-Length.
 _MULTIPART_OVERHEAD = 64 * 1024
-
-
-def request_id() -> str:
-    """The id of the request being served (``-`` outside a request)."""
-    return current_request_id.get()
 
 
 class RequestMiddleware:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import jwt
 
-from modelworks.server.principal import Principal, Scope, Unauthorized
+from modelworks.sdk.access import Principal, Scope, Unauthorized
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse
 from modelworks.core.errors import DataError, NotFound
 from modelworks.core.service import TrainOptions
 from modelworks.core.training import choose_model
+from modelworks.sdk.params import flag
+from modelworks.sdk.uploads import openapi_form, read_form
 from modelworks.server.auth import TrainKey
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
-from modelworks.server.params import flag
-from modelworks.server.uploads import openapi_form, read_form
 
 MAX_NAME_CHARS = 200
 FORM_FIELDS = {"model": "Model kind, for services offering several",

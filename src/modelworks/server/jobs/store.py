@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelworks.core.errors import NotFound
-from modelworks.server.db import Base, utcnow
+from modelworks.sdk.database import Base, utcnow
 
 ABANDONED_AFTER = timedelta(seconds=20)
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from modelworks.server.db import Base
+from modelworks.sdk.database import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata,

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.service import TrainOptions
-from modelworks.server.auth import ContractPredict, ContractTrain
-from modelworks.server.middleware import request_id
-from modelworks.server.uploads import openapi_form, read_form
+from modelworks.sdk.access import ContractPredict, ContractTrain
+from modelworks.sdk.requests import request_id
+from modelworks.sdk.uploads import openapi_form, read_form
 from modelworks.services.genres.data import TOP_K, read_movies
 from modelworks.services.genres.schemas import ranked_genres
 

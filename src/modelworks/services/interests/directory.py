@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, Engine, String, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from modelworks.server.db import Base, utcnow
+from modelworks.sdk.database import Base, utcnow
 
 # Rows committed out of timestamp order (two workers writing at once) are caught by re-reading
 # a short window behind the watermark; re-reading a row is harmless.

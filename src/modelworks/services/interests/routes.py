@@ -13,9 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, Histogram
 
 from modelworks.core.errors import DataError, NotFound
-from modelworks.server.auth import ContractPredict, TrainKey
-from modelworks.server.bodies import openapi_json_body, parse_json_body
-from modelworks.server.params import (
+from modelworks.sdk.access import ContractPredict, TrainKey
+from modelworks.sdk.bodies import openapi_json_body, parse_json_body
+from modelworks.sdk.params import (
     Bounds,
     float_param,
     int_param,

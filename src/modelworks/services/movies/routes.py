@@ -10,14 +10,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from modelworks.core.errors import DataError
-from modelworks.server.auth import PredictKey
-from modelworks.server.bodies import openapi_json_body, parse_json_body
-from modelworks.server.db import Feedback, Prediction
-from modelworks.server.params import Bounds, flag, openapi_parameters
+from modelworks.core.errors import DataError, NotFound
+from modelworks.sdk.access import PredictKey
+from modelworks.sdk.bodies import openapi_json_body, parse_json_body
+from modelworks.sdk.params import Bounds, flag, openapi_parameters
 from modelworks.services.movies.schemas import (
     FEEDBACK_EXPECTED,
     RECOMMEND_EXPECTED,
@@ -82,29 +79,17 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
             raise DataError(f"unknown movie {body.movie!r}: send a title exactly as the "
                             "recommendation spelled it", field="movie")
         request_id = str(body.id)
-        known = await run_in_threadpool(_was_served, context.engine, service.name, request_id)
+        ratings = context.feedback
+        if ratings is None:
+            raise NotFound("this server keeps no feedback")
+        known = await run_in_threadpool(ratings.served, request_id)
         if not known:
             await asyncio.sleep(log_delay)
-            known = await run_in_threadpool(_was_served, context.engine, service.name,
-                                            request_id)
+            known = await run_in_threadpool(ratings.served, request_id)
         if not known:
             raise DataError(f"unknown recommendation id {request_id}", field="id")
-        await run_in_threadpool(_store, context.engine, service.name, request_id, body.movie,
-                                body.score, key.key_id)
+        await run_in_threadpool(ratings.record, request_id, body.movie, body.score, key.key_id)
         return {"status": "recorded", "id": request_id, "movie": body.movie, "score": body.score}
 
     return router
 
-
-def _was_served(engine: Engine, service: str, request_id: str) -> bool:
-    with Session(engine) as session:
-        found = session.scalar(select(Prediction.id).where(
-            Prediction.request_id == request_id, Prediction.service == service).limit(1))
-    return found is not None
-
-
-def _store(engine: Engine, service: str, request_id: str, movie: str, score: int,
-           key_id: str) -> None:
-    with Session(engine) as session, session.begin():
-        session.add(Feedback(service=service, request_id=request_id, item=movie, score=score,
-                             key_id=key_id[:16]))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, Float, Integer, String, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from modelworks.server.db import Base, utcnow
+from modelworks.sdk.database import Base, utcnow
 
 PREVIEW_CHARS = 200
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.server.auth import ContractPredict, HistoryKey, TrainKey
-from modelworks.server.bodies import openapi_json_body, parse_json_body
-from modelworks.server.middleware import request_id
-from modelworks.server.params import Bounds, flag, int_param, openapi_parameters
+from modelworks.sdk.access import ContractPredict, HistoryKey, TrainKey
+from modelworks.sdk.bodies import openapi_json_body, parse_json_body
+from modelworks.sdk.params import Bounds, flag, int_param, openapi_parameters
+from modelworks.sdk.requests import request_id
 from modelworks.services.resumes.history import PredictionHistory
 from modelworks.services.resumes.schemas import INFERENCE_EXPECTED, MAX_PAGE, InferenceRequest
 from modelworks.services.resumes.vocabulary import CATEGORIES

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from modelworks.core.encoders.minilm import EMBEDDING_DIM
 from modelworks.core.errors import NotFound
-from modelworks.server.db import Base, utcnow
+from modelworks.sdk.database import Base, utcnow
 from modelworks.services.similarity.vector_index import VectorIndex
 
 Vectors = NDArray[np.float32]

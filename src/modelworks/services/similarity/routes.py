@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from modelworks.server.auth import ContractPredict, PredictKey, TrainKey
+from modelworks.sdk.access import ContractPredict, PredictKey, TrainKey
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
 from modelworks.services.similarity.catalog import CatalogStore, Product
 from modelworks.services.similarity.model import Match, SimilarityModel
