@@ -25,6 +25,10 @@ class FaultyService:
     def configure(self, settings: Any) -> None:
         """Nothing to configure."""
 
+    def endpoints(self, context: Any) -> list[Any]:
+        """No prediction endpoint."""
+        return []
+
     def router(self, context: Any) -> APIRouter:
         router = APIRouter()
 

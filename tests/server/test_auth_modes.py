@@ -116,7 +116,8 @@ def test_the_startup_log_says_what_contract_mode_opens(
     with caplog.at_level(logging.INFO, logger="modelworks.server.app"):
         create_app(settings)
     [line] = [r.getMessage() for r in caplog.records if "AUTH CONTRACT" in r.getMessage()]
-    assert "POST /genres/train, POST /genres/predict" in line
+    assert "POST /genres/train" in line
+    assert "POST /genres/predict" in line
     assert "needs a scoped key" in line
 
 
@@ -127,5 +128,5 @@ def test_one_service_without_a_root_of_its_own_gets_the_index(
     with TestClient(create_app(settings)) as client:
         index = client.get("/").json()
     assert list(index["services"]) == ["genres"]
-    assert [r["path"] for r in index["services"]["genres"]] == ["/genres/train",
-                                                              "/genres/predict"]
+    assert sorted(r["path"] for r in index["services"]["genres"]) == ["/genres/predict",
+                                                                    "/genres/train"]

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from modelworks.core.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from fastapi import APIRouter
     from prometheus_client import CollectorRegistry
     from sqlalchemy import Engine
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from modelworks.core.live import LiveModel
     from modelworks.core.progress import Progress
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
 
 Metrics = dict[str, float]
 
@@ -113,6 +116,8 @@ class ServiceContext:
     pick up what other workers wrote to the database. Append to it from ``router``."""
     metrics: CollectorRegistry | None = None
     """The server's Prometheus registry, for a service's own metrics."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Objects a service's routes and endpoints share in one server (a cache, a directory)."""
 
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -143,7 +148,10 @@ class Service(Protocol):
         """Receive the settings once, before any other call; must stay cheap."""
 
     def router(self, context: ServiceContext) -> APIRouter:
-        """The service's HTTP contract."""
+        """The service's hand-written routes (everything but its prediction endpoints)."""
+
+    def endpoints(self, context: ServiceContext) -> Sequence[Endpoint]:
+        """Its prediction endpoints, declared; the core mounts them on the prediction path."""
 
     def prepare_data(self, settings: Settings) -> Path:
         """Fetch or generate the default training data offline, cache it and return its path."""

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -34,6 +34,7 @@ from modelworks.sdk.requests import request_id
 from modelworks.server.auth import AdminKey, KeyStore, authorize
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.endpoints import mount
 from modelworks.server.feedback import FeedbackStore
 from modelworks.server.heap import HeapTrimmer
 from modelworks.server.index import build_root_router, describe_auth, documented_routes
@@ -155,8 +156,15 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             feedback=FeedbackStore(engine, name), periodic=periodic,
             metrics=metrics.registry)
         router = service.router(context)
+        # Declared prediction endpoints go on a router of their own: the service's router may
+        # carry a prefix, and an endpoint's path is absolute (the seed contracts keep theirs).
+        predictions_router = APIRouter(tags=[name])
+        for endpoint in service.endpoints(context):
+            mount(predictions_router, endpoint, service=name, live=live[name],
+                  sink=predictions, max_upload_bytes=settings.max_upload_bytes)
+        app.include_router(predictions_router)
         app.include_router(router)
-        service_routes[name] = documented_routes(router)
+        service_routes[name] = documented_routes(predictions_router) + documented_routes(router)
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
             describe_auth(settings.auth, service_routes))

@@ -1,33 +1,33 @@
-"""HTTP contract of the genres service."""
+"""HTTP contract of the genres service: training (a job, waited for) and the predict endpoint."""
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.service import TrainOptions
-from modelworks.sdk.access import ContractPredict, ContractTrain
-from modelworks.sdk.requests import request_id
+from modelworks.sdk.access import ContractTrain, Requirement, Scope
+from modelworks.sdk.endpoints import Answer, CsvUpload, Endpoint, Example, QueryOption, Received
 from modelworks.sdk.uploads import openapi_form, read_form
 from modelworks.services.genres.data import TOP_K, read_movies
-from modelworks.services.genres.schemas import ranked_genres
+from modelworks.services.genres.schemas import PREDICT_EXAMPLE, GenreRanking, ranked_genres
 
 if TYPE_CHECKING:
+    from modelworks.core.live import Loaded
     from modelworks.core.service import ServiceContext
     from modelworks.services.genres.model import GenreClassifier
     from modelworks.services.genres.service import GenresService
 
 TRAIN_FORM = openapi_form("CSV movie_id,synopsis,genres[,year]; genres space-separated",
                           file_required=True)
-PREDICT_FORM = openapi_form("CSV movie_id,synopsis[,year]", file_required=True)
+INCLUDE_SCORES = QueryOption("include_scores", "boolean", "Add each genre's probability")
 
 
 def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
-    """Routes bound to one server's live model and prediction log."""
+    """``POST /genres/train``: a training job on the upload, answered when it ends."""
     router = APIRouter(prefix="/genres", tags=["genres"])
     limit = context.settings.max_upload_bytes
 
@@ -41,33 +41,32 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
         return Response(orjson.dumps(result), media_type="application/json",
                         headers={"X-Model-Version": f"{service.name}:{result['version']}"})
 
-    @router.post("/predict", summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]",
-                 openapi_extra=PREDICT_FORM)
-    async def predict(
-        request: Request,
-        key: ContractPredict,
-        include_scores: Annotated[bool, Query(description="Add each genre's probability")] = False,
-    ) -> Response:
-        raw = (await read_form(request, limit)).required_file()
-        movies = await run_in_threadpool(read_movies, raw, with_genres=False,
-                                         max_rows=context.settings.max_predict_rows)
-        loaded = context.live.current()
-        model: GenreClassifier = loaded.model
-        started = time.perf_counter()
-        rankings = await run_in_threadpool(model.rank, movies.synopses, movies.years, TOP_K)
-        latency_ms = (time.perf_counter() - started) * 1000
+    return router
+
+
+def build_endpoints(context: ServiceContext) -> list[Endpoint]:
+    """``POST /genres/predict``: five genres, ranked, for each movie of a CSV."""
+    max_rows = context.settings.max_predict_rows
+
+    def predict(loaded: Loaded[GenreClassifier], received: Received[bytes]) -> Answer:
+        movies = read_movies(received.body, with_genres=False, max_rows=max_rows)
+        rankings = loaded.model.rank(movies.synopses, movies.years, TOP_K)
+        include_scores = bool(received.query["include_scores"])
         body = {movie_id: ranked_genres(ranking, include_scores)
                 for movie_id, ranking in zip(movies.ids, rankings, strict=True)}
-        context.predictions.record(
-            service=service.name,
-            model_version=loaded.version,
-            request_id=request_id(),
+        return Answer(
+            body,
             inputs=[{"movie_id": m, "year": y, "synopsis": s}
                     for m, y, s in zip(movies.ids, movies.years, movies.synopses, strict=True)],
-            outputs=[[genre for genre, _ in ranking] for ranking in rankings],
-            latency_ms=latency_ms,
-        )
-        return Response(orjson.dumps(body), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+            outputs=[[genre for genre, _ in ranking] for ranking in rankings])
 
-    return router
+    return [Endpoint(
+        "POST", "/genres/predict",
+        summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]",
+        description="The answer maps each `movie_id` to its five most likely genres, best first.",
+        request=CsvUpload("CSV movie_id,synopsis[,year]", (INCLUDE_SCORES,)),
+        response=dict[str, GenreRanking], predict=predict, cpu_bound=True,
+        access=Requirement(Scope.PREDICT, open_in_contract=True),
+        examples=(Example("Two synopses", PREDICT_EXAMPLE),),
+        response_example={"1": {"0": "Western", "1": "Action", "2": "Drama", "3": "Adventure",
+                                "4": "Comedy"}})]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from modelworks.core.progress import Progress
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
 
 
 class GenresService:
@@ -46,6 +47,12 @@ class GenresService:
         from modelworks.services.genres.routes import build_router
 
         return build_router(self, context)
+
+    def endpoints(self, context: ServiceContext) -> list[Endpoint]:
+        """``POST /genres/predict``."""
+        from modelworks.services.genres.routes import build_endpoints
+
+        return build_endpoints(context)
 
     def prepare_data(self, settings: Settings) -> Path:
         """Real movies from two PyPI packages, about 500 rows, plus the encoder assets."""

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, Histogram
 
 from modelworks.core.errors import DataError, NotFound
-from modelworks.sdk.access import ContractPredict, TrainKey
+from modelworks.sdk.access import Requirement, Scope, TrainKey
 from modelworks.sdk.bodies import openapi_json_body, parse_json_body
-from modelworks.sdk.params import (
-    Bounds,
-    float_param,
-    int_param,
-    openapi_parameters,
-    uuid_value,
-)
+from modelworks.sdk.endpoints import Answer, Endpoint, Example, PathAndQuery, QueryOption, Received
+from modelworks.sdk.params import Bounds
 from modelworks.services.interests.directory import Profile, UserDirectory
-from modelworks.services.interests.schemas import MAX_TOP_K, USERS_EXPECTED, UsersRequest
+from modelworks.services.interests.schemas import (
+    MAX_TOP_K,
+    USERS_EXPECTED,
+    UserInterests,
+    UsersRequest,
+)
 
-TOP_K = Bounds(1, MAX_TOP_K, 15, "How many interests at most")
-MIN_PROBABILITY = Bounds(0.0, 1.0, 0.0, "Leave out interests below this probability")
+TOP_K = QueryOption("top_k", "integer", "How many interests at most",
+                    Bounds(1, MAX_TOP_K, 15, ""))
+MIN_PROBABILITY = QueryOption("min_probability", "number",
+                              "Leave out interests below this probability",
+                              Bounds(0.0, 1.0, 0.0, ""))
 
 if TYPE_CHECKING:
+    from modelworks.core.live import Loaded
     from modelworks.core.service import ServiceContext
     from modelworks.services.interests.model import InterestModel
     from modelworks.services.interests.service import InterestsService
@@ -37,33 +38,23 @@ if TYPE_CHECKING:
 PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 
 
-def build_router(service: InterestsService, context: ServiceContext) -> APIRouter:
-    """Routes bound to one server's live model and the shared user directory."""
-    router = APIRouter(prefix="/interests", tags=["interests"])
-    directory = UserDirectory(context.engine)
-    context.periodic.append(directory.sync)
+def build_endpoints(directory: UserDirectory, context: ServiceContext) -> list[Endpoint]:
+    """``GET /interests/{user_handle}``: a user's top interests with probabilities."""
     probabilities = Histogram(
         "modelworks_interest_probability", "Probability of every returned interest.",
         buckets=PROBABILITY_BUCKETS, registry=context.metrics or CollectorRegistry())
 
-    @router.get("/{user_handle}", summary="A user's top interests with probabilities",
-                openapi_extra=openapi_parameters(
-                    {"user_handle": "The user's handle (a UUID)"},
-                    {"top_k": ("integer", TOP_K), "min_probability": ("number", MIN_PROBABILITY)}))
-    async def interests(request: Request, key: ContractPredict) -> Response:
-        # Parsed by hand: this route must sustain 1,000 requests/s (see server/params.py).
-        handle = uuid_value(request.path_params["user_handle"], "user_handle")
-        top_k = int_param(request.query_params, "top_k", TOP_K)
-        min_probability = float_param(request.query_params, "min_probability", MIN_PROBABILITY)
-        loaded = context.live.current()
-        model: InterestModel = loaded.model
+    async def interests(loaded: Loaded[InterestModel], received: Received[dict[str, str]]
+                        ) -> Answer:
+        model = loaded.model
+        handle = received.body["user_handle"]
+        top_k, min_probability = received.query["top_k"], received.query["min_probability"]
         profile = directory.cached(handle)
         pool_row = model.row_of_.get(handle)
         if profile is None and pool_row is None:
             profile = await run_in_threadpool(directory.lookup, handle)
             if profile is None:
                 raise NotFound(f"unknown user_handle {handle}", field="user_handle")
-        started = time.perf_counter()
         if profile is not None:  # added or updated through the API: their latest activity
             ranked = model.rank(profile.title_ids, profile.b2b, top_k, pool_row)
             name, account_type = profile.name, profile.account_type
@@ -72,7 +63,6 @@ def build_router(service: InterestsService, context: ServiceContext) -> APIRoute
             ranked = model.rank_known(pool_row, top_k)
             name = model.names_[pool_row]
             account_type = "B2B" if model.pool_b2b_[pool_row] else "B2C"
-        latency_ms = (time.perf_counter() - started) * 1000
         catalogue = model.catalogue_
         items = []
         for column, probability in zip(ranked.columns.tolist(),
@@ -84,15 +74,32 @@ def build_router(service: InterestsService, context: ServiceContext) -> APIRoute
                           "probability": probability})
         for item in items:
             probabilities.observe(item["probability"])
-        request_id = uuid.uuid4().hex
-        context.predictions.record(
-            service=service.name, model_version=loaded.version, request_id=request_id,
-            inputs=[{"user_handle": handle, "top_k": top_k, "min_probability": min_probability}],
-            outputs=[[item["id"] for item in items]], latency_ms=latency_ms)
         payload = {"user_handle": handle, "name": name, "type": account_type,
                    "interests": items}
-        return Response(orjson.dumps(payload), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+        return Answer(payload, inputs=[{"user_handle": handle, "top_k": top_k,
+                                        "min_probability": min_probability}],
+                      outputs=[[item["id"] for item in items]])
+
+    return [Endpoint(
+        "GET", "/interests/{user_handle}", summary="A user's top interests with probabilities",
+        description="Best first; `top_k` (default 15) at most, and only those at or above "
+                    "`min_probability`.",
+        request=PathAndQuery({"user_handle": "The user's handle (a UUID)"},
+                             (TOP_K, MIN_PROBABILITY)),
+        response=UserInterests, predict=interests,
+        access=Requirement(Scope.PREDICT, open_in_contract=True),
+        examples=(Example("The seed document's example user",
+                          {"user_handle": "e337a675-46f5-437e-aa72-5d43643b5461"}),),
+        response_example={"user_handle": "e337a675-46f5-437e-aa72-5d43643b5461",
+                          "name": "Kisiza", "type": "B2B", "interests": [
+                              {"id": "9e73b376-d83c-416f-a125-acb0e5336a94",
+                               "label": "Social researcher", "probability": 0.7778}]})]
+
+
+def build_router(service: InterestsService, context: ServiceContext,
+                 directory: UserDirectory) -> APIRouter:
+    """``POST /interests/users``: add or update users and what they consumed."""
+    router = APIRouter(prefix="/interests", tags=["interests"])
 
     @router.post("/users", summary="Add or update users and the titles they consumed",
                  openapi_extra=openapi_json_body(UsersRequest))

@@ -46,3 +46,20 @@ class UsersRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     users: list[UserActivity] = Field(min_length=1, max_length=MAX_USERS_PER_REQUEST)
+
+
+class Interest(BaseModel):
+    """One interest of a user."""
+
+    id: str = Field(description="The interest's id (a UUID)")
+    label: str = Field(description="What the interest is")
+    probability: float = Field(ge=0, le=1, description="How likely the user holds it")
+
+
+class UserInterests(BaseModel):
+    """A user and their top interests, best first (the MLE Interview contract's shape)."""
+
+    user_handle: str
+    name: str
+    type: Literal["B2B", "B2C"]
+    interests: list[Interest]

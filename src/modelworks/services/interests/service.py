@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from modelworks.core.progress import Progress
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
+    from modelworks.services.interests.directory import UserDirectory
 
 PRIMARY = f"map@{K}"
 
@@ -43,10 +45,16 @@ class InterestsService:
         self.gate_tolerance = settings.gate_tolerance
 
     def router(self, context: ServiceContext) -> APIRouter:
-        """The HTTP contract."""
+        """``POST /interests/users``."""
         from modelworks.services.interests.routes import build_router
 
-        return build_router(self, context)
+        return build_router(self, context, _directory(context))
+
+    def endpoints(self, context: ServiceContext) -> list[Endpoint]:
+        """``GET /interests/{user_handle}``."""
+        from modelworks.services.interests.routes import build_endpoints
+
+        return build_endpoints(_directory(context), context)
 
     def root(self) -> dict[str, Any]:
         """The original Flask API's root: its tests wait for it before they start."""
@@ -121,3 +129,15 @@ class InterestsService:
         """One real ranking."""
         interests: InterestModel = model
         interests.rank_known(0, 10)
+
+
+def _directory(context: ServiceContext) -> UserDirectory:
+    """The one directory of added users a server's routes share, synced every poll."""
+    from modelworks.services.interests.directory import UserDirectory
+
+    if "directory" not in context.shared:
+        directory = UserDirectory(context.engine)
+        context.periodic.append(directory.sync)
+        context.shared["directory"] = directory
+    found: UserDirectory = context.shared["directory"]
+    return found

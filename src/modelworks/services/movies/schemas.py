@@ -45,3 +45,15 @@ class FeedbackRequest(BaseModel):
                                  "(`id` in its `detail=true` answer)")
     movie: str = Field(min_length=1, max_length=500, description="The movie's title")
     score: int = Field(ge=1, le=5, strict=True, description="Rating from 1 to 5")
+
+
+class RecommendationDetail(BaseModel):
+    """The answer with ``detail=true``: titles, the recommendation's id and each title's score."""
+
+    recommendations: list[str] = Field(description="Movie titles, best first")
+    id: UUID = Field(description="The recommendation's id (also its X-Recommendation-ID)")
+    scores: dict[str, float] = Field(description="Each title's probability of a 4+ rating")
+
+
+RECOMMEND_EXAMPLES = ({"age": 25, "gender": "F", "occupation": "student"},
+                      {"age": 60, "gender": "M", "occupation": "retired", "max_recs": 3})

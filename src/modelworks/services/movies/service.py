@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from modelworks.core.progress import Progress
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
 
 PRIMARY = f"ndcg@{K}"
 
@@ -51,6 +52,12 @@ class MoviesService:
         from modelworks.services.movies.routes import build_router
 
         return build_router(self, context)
+
+    def endpoints(self, context: ServiceContext) -> list[Endpoint]:
+        """``POST /api/recommend``."""
+        from modelworks.services.movies.routes import build_endpoints
+
+        return build_endpoints()
 
     def prepare_data(self, settings: Settings) -> Path:
         """MovieLens 100k from the recbole wheel, cached in home."""

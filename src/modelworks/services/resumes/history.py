@@ -48,6 +48,11 @@ class Page:
     items: list[dict[str, Any]]
 
 
+def text_sha256(text: str) -> str:
+    """The hash a resume is known by in the history and the log (the text is not kept)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def preview(text: str) -> str:
     """The first characters of a resume with its whitespace collapsed.
 
@@ -68,7 +73,7 @@ class PredictionHistory:
             category: str, probability: float, latency_ms: float) -> int:
         """Store one prediction; its id."""
         row = {"created_at": utcnow(), "model_version": model_version, "request_id": request_id,
-               "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+               "text_sha256": text_sha256(text),
                "text_preview": preview(text), "text_chars": len(text), "label": label,
                "category": category, "probability": probability, "latency_ms": latency_ms}
         with self.engine.begin() as connection:

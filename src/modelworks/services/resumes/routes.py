@@ -10,62 +10,78 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.sdk.access import ContractPredict, HistoryKey, TrainKey
-from modelworks.sdk.bodies import openapi_json_body, parse_json_body
-from modelworks.sdk.params import Bounds, flag, int_param, openapi_parameters
+from modelworks.sdk.access import HistoryKey, Requirement, Scope, TrainKey
+from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, QueryOption, Received
+from modelworks.sdk.params import Bounds, int_param, openapi_parameters
 from modelworks.sdk.requests import request_id
-from modelworks.services.resumes.history import PredictionHistory
-from modelworks.services.resumes.schemas import INFERENCE_EXPECTED, MAX_PAGE, InferenceRequest
+from modelworks.services.resumes.history import PredictionHistory, text_sha256
+from modelworks.services.resumes.schemas import (
+    INFERENCE_EXPECTED,
+    MAX_PAGE,
+    InferenceDetail,
+    InferenceRequest,
+)
 from modelworks.services.resumes.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
+    from modelworks.core.live import Loaded
     from modelworks.core.service import ServiceContext
     from modelworks.services.resumes.data import Resumes
     from modelworks.services.resumes.model import ResumeModel
     from modelworks.services.resumes.service import ResumesService
 
+DETAIL = QueryOption("detail", "boolean", "Answer with category, probabilities and the "
+                                          "prediction's id")
 LIMIT = Bounds(1, MAX_PAGE, 50, "Rows per page")
 OFFSET = Bounds(0, 10**9, 0, "Rows to skip")
 
 
-def build_router(service: ResumesService, context: ServiceContext) -> APIRouter:
-    """Routes bound to one server's live model and database."""
-    router = APIRouter(prefix="/api", tags=["resumes"])
-    history = PredictionHistory(context.engine)
+def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list[Endpoint]:
+    """``POST /api/inference``: a resume's category (its label 0-13), stored before it answers."""
     max_chars = context.settings.max_text_chars
 
-    @router.post("/inference", summary="The job category of a resume (its label id, 0-13)",
-                 openapi_extra={**openapi_json_body(InferenceRequest), **openapi_parameters(
-                     {}, {"detail": ("boolean", Bounds(0, 1, 0, "Answer with category, "
-                                                                "probabilities and the "
-                                                                "prediction's id"))})})
-    async def inference(request: Request, key: ContractPredict) -> Response:
-        detail = flag(request.query_params.get("detail"), "detail")
-        body = parse_json_body(InferenceRequest, await request.body(), INFERENCE_EXPECTED)
-        text = body.text
+    async def inference(loaded: Loaded[ResumeModel], received: Received[InferenceRequest]
+                        ) -> Answer:
+        text = received.body.text
         if not text.strip():
             raise DataError("text is empty: send the resume's text", field="text")
         if len(text) > max_chars:
             raise PayloadTooLarge(f"text has {len(text)} characters; the limit is {max_chars} "
                                   "(MODELWORKS_MAX_TEXT_CHARS)", field="text")
-        loaded = context.live.current()
-        model: ResumeModel = loaded.model
         started = time.perf_counter()
-        answer = model.classify([text])[0]
+        answer = loaded.model.classify([text])[0]
         latency_ms = (time.perf_counter() - started) * 1000
         prediction_id = await run_in_threadpool(
             history.add, text=text, model_version=loaded.version, request_id=request_id(),
             label=answer.label, category=answer.category, probability=answer.probability,
             latency_ms=latency_ms)
-        context.predictions.count(service.name, 1)  # the row itself is in resume_predictions
-        payload: Any = answer.label
-        if detail:
+        payload: Any = answer.label  # the contract: the bare label
+        if received.query["detail"]:
             payload = {"label": answer.label, "category": answer.category,
                        "probability": answer.probability,
                        "probabilities": answer.probabilities, "prediction_id": prediction_id,
                        "model_version": loaded.version}
-        return Response(orjson.dumps(payload), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+        # The log keeps what the history keeps: a hash and a length, never the resume.
+        logged = {"prediction_id": prediction_id, "text_sha256": text_sha256(text),
+                  "chars": len(text)}
+        return Answer(payload, inputs=[logged], outputs=[answer.category])
+
+    return [Endpoint(
+        "POST", "/api/inference", summary="The job category of a resume (its label id, 0-13)",
+        description="The bare label by default; `detail=true` adds the category, every "
+                    "category's probability and the stored prediction's id.",
+        request=JsonBody(InferenceRequest, expected=INFERENCE_EXPECTED, options=(DETAIL,)),
+        response=int | InferenceDetail, predict=inference,
+        access=Requirement(Scope.PREDICT, open_in_contract=True),
+        examples=(Example("An Oracle DBA", {"text": "Oracle DBA with 8 years of RMAN, Data "
+                                                    "Guard and RAC on 19c"}),),
+        response_example=7)]
+
+
+def build_router(service: ResumesService, context: ServiceContext,
+                 history: PredictionHistory) -> APIRouter:
+    """The stored predictions and the training resumes."""
+    router = APIRouter(prefix="/api", tags=["resumes"])
 
     @router.get("/predictions", summary="Stored resume predictions, newest first",
                 openapi_extra=openapi_parameters({}, {"limit": ("integer", LIMIT),

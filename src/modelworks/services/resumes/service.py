@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from modelworks.core.progress import Progress
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
+    from modelworks.services.resumes.history import PredictionHistory
 
 PRIMARY = "weighted_f1"
 CONFUSION_PNG = "confusion_matrix.png"
@@ -69,7 +71,13 @@ class ResumesService:
         """The HTTP contract."""
         from modelworks.services.resumes.routes import build_router
 
-        return build_router(self, context)
+        return build_router(self, context, _history(context))
+
+    def endpoints(self, context: ServiceContext) -> list[Endpoint]:
+        """``POST /api/inference``."""
+        from modelworks.services.resumes.routes import build_endpoints
+
+        return build_endpoints(_history(context), context)
 
     def prepare_data(self, settings: Settings) -> Path:
         """The generated default resumes (1,600, seed 42), generated once."""
@@ -171,3 +179,12 @@ class ResumesService:
             raise RuntimeError("ResumesService.configure(settings) was not called")
         assets = ensure_minilm_assets(self._assets_dir)
         return StaticEmbedder(np.load(assets.static_path, mmap_mode="r"), assets.tokenizer_path)
+
+
+def _history(context: ServiceContext) -> PredictionHistory:
+    """The prediction table of one server, shared by its routes."""
+    from modelworks.services.resumes.history import PredictionHistory
+
+    found: PredictionHistory = context.shared.setdefault(
+        "history", PredictionHistory(context.engine))
+    return found

@@ -9,13 +9,18 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from modelworks.sdk.access import ContractPredict, PredictKey, TrainKey
+from modelworks.sdk.access import PredictKey, Requirement, Scope, TrainKey
+from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, Received
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
 from modelworks.services.similarity.catalog import CatalogStore, Product
 from modelworks.services.similarity.model import Match, SimilarityModel
 from modelworks.services.similarity.monitoring import SimilarityMetrics
 from modelworks.services.similarity.schemas import (
+    SEED_EXAMPLE,
     Caps,
+    PredictAnswer,
+    PredictBody,
+    PredictRequest,
     catalog_name,
     parse_ids,
     parse_predict,
@@ -24,6 +29,7 @@ from modelworks.services.similarity.schemas import (
 )
 
 if TYPE_CHECKING:
+    from modelworks.core.live import Loaded
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
     from modelworks.services.similarity.service import SimilarityService
@@ -36,31 +42,51 @@ def make_cache(settings: Settings) -> EmbeddingCache:
     return MemoryCache(settings.embedding_cache_entries)
 
 
-def build_router(service: SimilarityService, context: ServiceContext) -> APIRouter:
-    """Routes bound to one server's live model and embedding cache."""
-    router = APIRouter(tags=["similarity"])
-    cache = make_cache(context.settings)
-    monitor = SimilarityMetrics(context.metrics, cache)
-    max_chars = context.settings.max_text_chars
-    caps = Caps(max_chars, context.settings.max_similarity_texts,
+def build_endpoints(cache: EmbeddingCache, monitor: SimilarityMetrics,
+                    context: ServiceContext) -> list[Endpoint]:
+    """``POST /predict``: product descriptions ranked by meaning for each query."""
+    caps = Caps(context.settings.max_text_chars, context.settings.max_similarity_texts,
                 context.settings.max_similarity_pairs)
 
-    @router.post("/predict", summary="Rank product descriptions for each query")
-    async def predict(request: Request, key: ContractPredict) -> Response:
-        body = parse_predict(await request.body(), caps)
-        loaded = context.live.current()
-        model: SimilarityModel = loaded.model
-        answers = await run_in_threadpool(model.search, body.queries, body.descriptions,
-                                          body.top_k, body.min_score, cache)
+    def predict(loaded: Loaded[SimilarityModel], received: Received[PredictRequest]
+                ) -> Answer:
+        body = received.body
+        answers = loaded.model.search(body.queries, body.descriptions, body.top_k,
+                                      body.min_score, cache)
         monitor.observe("predict", answers)
-        context.predictions.count(service.name, len(answers))
+        results = [[{"product_description": body.descriptions[match.index],
+                     "score": round(match.score, 4)} for match in matches]
+                   for matches in answers]
         payload = {"queries": body.queries, "results": [
-            {"query": query, "results": [
-                {"product_description": body.descriptions[match.index],
-                 "score": round(match.score, 4)} for match in matches]}
-            for query, matches in zip(body.queries, answers, strict=True)]}
-        return Response(orjson.dumps(payload), media_type="application/json",
-                        headers={"X-Model-Version": f"{service.name}:{loaded.version}"})
+            {"query": query, "results": found}
+            for query, found in zip(body.queries, results, strict=True)]}
+        return Answer(payload, inputs=[{"query": query, "descriptions": len(body.descriptions)}
+                                       for query in body.queries],
+                      outputs=[[(r["product_description"], r["score"]) for r in found]
+                               for found in results])
+
+    return [Endpoint(
+        "POST", "/predict", summary="Rank product descriptions for each query",
+        description="For each query, at most `top_k` descriptions (default 10), best first, "
+                    "with their cosine similarity. `query` (a string or a list) is read like "
+                    "`queries`.",
+        request=JsonBody(PredictBody, parse=lambda raw: parse_predict(raw, caps)),
+        response=PredictAnswer, predict=predict, cpu_bound=True,
+        access=Requirement(Scope.PREDICT, open_in_contract=True),
+        examples=(Example("The seed document's example", SEED_EXAMPLE),),
+        response_example={"queries": SEED_EXAMPLE["query"], "results": [
+            {"query": SEED_EXAMPLE["query"][0], "results": [
+                {"product_description": SEED_EXAMPLE["product_descriptions"][1],
+                 "score": 0.3861},
+                {"product_description": SEED_EXAMPLE["product_descriptions"][0],
+                 "score": 0.3338}]}]})]
+
+
+def build_router(service: SimilarityService, context: ServiceContext, cache: EmbeddingCache,
+                 monitor: SimilarityMetrics) -> APIRouter:
+    """The 405 of ``GET /predict``, ``GET /health`` and the catalogues."""
+    router = APIRouter(tags=["similarity"])
+    max_chars = context.settings.max_text_chars
 
     @router.get("/predict", include_in_schema=False)
     async def predict_get() -> JSONResponse:

@@ -7,12 +7,52 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from pydantic import BaseModel, Field
 
 from modelworks.core.errors import DataError, PayloadTooLarge
 
 REQUIRED = "Queries and product descriptions are required."
 MAX_TOP_K = 1000
 DEFAULT_TOP_K = 10
+
+
+class PredictBody(BaseModel):
+    """The ``POST /predict`` body (read by ``parse_predict``; this documents it)."""
+
+    queries: list[str] | None = Field(default=None, description="Shopper queries")
+    query: str | list[str] | None = Field(
+        default=None, description="The same as `queries` (the original README's example)")
+    product_descriptions: list[str] = Field(description="The products to rank")
+    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=MAX_TOP_K,
+                       description="Most results per query")
+    min_score: float | None = Field(default=None,
+                                    description="Leave out results scoring below this")
+
+
+class RankedDescription(BaseModel):
+    """One ranked description."""
+
+    product_description: str
+    score: float = Field(description="Cosine similarity, rounded to 4 places")
+
+
+class QueryResults(BaseModel):
+    """The ranked descriptions of one query."""
+
+    query: str
+    results: list[RankedDescription]
+
+
+class PredictAnswer(BaseModel):
+    """The original Flask API's answer."""
+
+    queries: list[str]
+    results: list[QueryResults]
+
+
+SEED_EXAMPLE = {"query": ["What can I use to cut wood?"],
+                "product_descriptions": ["Heavy-duty claw hammer with a non-slip grip handle.",
+                                         "High-performance circular saw with laser guide."]}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from modelworks.core.progress import Progress
     from modelworks.core.service import ServiceContext
     from modelworks.core.settings import Settings
+    from modelworks.sdk.endpoints import Endpoint
+    from modelworks.services.similarity.cache import EmbeddingCache
+    from modelworks.services.similarity.monitoring import SimilarityMetrics
 
 K = 10
 PRIMARY = f"ndcg@{K}"
@@ -51,10 +54,17 @@ class SimilarityService:
         self._threads = settings.model_threads
 
     def router(self, context: ServiceContext) -> APIRouter:
-        """The HTTP contract."""
+        """``GET /health``, the 405 of ``GET /predict``, and the catalogues."""
         from modelworks.services.similarity.routes import build_router
 
-        return build_router(self, context)
+        cache, monitor = _cache_and_monitor(context)
+        return build_router(self, context, cache, monitor)
+
+    def endpoints(self, context: ServiceContext) -> list[Endpoint]:
+        """``POST /predict``."""
+        from modelworks.services.similarity.routes import build_endpoints
+
+        return build_endpoints(*_cache_and_monitor(context), context)
 
     def root(self) -> dict[str, Any]:
         """The original Flask API's root, which its own tests check."""
@@ -149,4 +159,13 @@ class SimilarityService:
         return SimilarityModel.from_assets(ensure_minilm_assets(self._assets_dir))
 
 
+def _cache_and_monitor(context: ServiceContext) -> tuple[EmbeddingCache, SimilarityMetrics]:
+    """The embedding cache and score metrics a server's similarity routes share."""
+    from modelworks.services.similarity.monitoring import SimilarityMetrics
+    from modelworks.services.similarity.routes import make_cache
 
+    if "cache" not in context.shared:
+        cache = make_cache(context.settings)
+        context.shared["cache"] = cache
+        context.shared["monitor"] = SimilarityMetrics(context.metrics, cache)
+    return context.shared["cache"], context.shared["monitor"]

@@ -1,0 +1,87 @@
+"""Mounting declared prediction endpoints: the one prediction path every service shares.
+
+For each request: access is checked (the endpoint's ``Requirement``), the request is read by
+its codec (4xx naming the problem), the live model is taken once (a swap mid-request does not
+change it), ``predict`` runs (in the thread pool when CPU-bound), and its time, one
+prediction-log record per input, the prediction count and ``X-Model-Version`` follow. The
+OpenAPI operation carries the request and response schemas, the examples and every error.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from modelworks.sdk.requests import request_id
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from modelworks.core.live import LiveModel
+    from modelworks.core.service import PredictionSink
+    from modelworks.sdk.endpoints import Answer, Endpoint
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: what is wrong, and the field at fault when there is one."""
+
+    error: str = Field(description="What is wrong, in words a client can act on")
+    field: str | None = Field(default=None, description="The field, parameter or column at fault")
+
+
+def _errors(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
+    """The error statuses an endpoint answers, each documented with the error body."""
+    statuses = {400: "Bad request: the error names the field, parameter or column",
+                409: "No model of the service is live yet",
+                503: "The request took longer than MODELWORKS_REQUEST_TIMEOUT_SECONDS, or the "
+                     "database is unreachable"}
+    if endpoint.request.has_body:
+        statuses[413] = "The body is over a size or count limit (the error names the setting)"
+    statuses.update({401: "No credential, or one that does not verify",
+                     403: "The key lacks the scope this endpoint needs",
+                     429: "Too many failed credentials from this client"})
+    statuses.update(endpoint.errors)
+    return {status: {"description": text, "model": ErrorBody}
+            for status, text in sorted(statuses.items())}
+
+
+def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveModel[Any],
+          sink: PredictionSink, max_upload_bytes: int) -> None:
+    """Add ``endpoint`` to ``router`` on the shared prediction path."""
+    codec = endpoint.request
+
+    async def handle(request: Request) -> Response:
+        received = await codec.read(request, max_upload_bytes)
+        loaded = live.current()
+        started = time.perf_counter()
+        outcome: Answer | Awaitable[Answer] = (
+            await run_in_threadpool(endpoint.predict, loaded, received)
+            if endpoint.cpu_bound else endpoint.predict(loaded, received))
+        answer = await outcome if inspect.isawaitable(outcome) else outcome
+        latency_ms = (time.perf_counter() - started) * 1000
+        sink.record(service=service, model_version=loaded.version,
+                    request_id=answer.log_id or request_id(), inputs=answer.inputs,
+                    outputs=answer.outputs, latency_ms=latency_ms)
+        return Response(orjson.dumps(answer.body), media_type="application/json",
+                        headers={"X-Model-Version": f"{service}:{loaded.version}",
+                                 **answer.headers})
+
+    success: dict[str, Any] = {"description": "The prediction", "headers": {
+        "X-Model-Version": {"description": "`<service>:<version>` of the model that answered",
+                            "schema": {"type": "string"}},
+        **{name: {"description": text, "schema": {"type": "string"}}
+           for name, text in endpoint.response_headers.items()}}}
+    if endpoint.response_example is not None:
+        success["content"] = {"application/json": {"example": endpoint.response_example}}
+    router.add_api_route(
+        endpoint.path, handle, methods=[endpoint.method], summary=endpoint.summary,
+        description=endpoint.description, response_model=endpoint.response,
+        responses={200: success, **_errors(endpoint)},
+        dependencies=[Depends(endpoint.access)],
+        openapi_extra=codec.openapi(endpoint.examples))
