@@ -44,6 +44,7 @@ from modelworks.server.jobs.store import JobState, JobStore
 from modelworks.server.limiter import FailureLimiter
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
 from modelworks.server.middleware import RequestMiddleware
+from modelworks.server.openapi import install_security
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import TokenIssuer
 from modelworks.server.worker_status import WorkerStatus
@@ -144,9 +145,12 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                        max_upload_bytes=settings.max_upload_bytes,
                        timeout_seconds=settings.request_timeout_seconds)
     _install_error_handlers(app)
-    app.include_router(build_jobs_router(services, jobs, runner, settings))
+    jobs_router = build_jobs_router(services, jobs, runner, settings)
+    auth_router = build_auth_router(app.state.tokens, limiter)
+    app.include_router(jobs_router)
     app.state.limiter = limiter
-    app.include_router(build_auth_router(app.state.tokens, limiter))
+    app.include_router(auth_router)
+    included = [jobs_router, auth_router]
 
     service_routes: dict[str, list[APIRoute]] = {}
     for name, service in services.items():
@@ -164,6 +168,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
                   sink=predictions, max_upload_bytes=settings.max_upload_bytes)
         app.include_router(predictions_router)
         app.include_router(router)
+        included += [predictions_router, router]
         service_routes[name] = documented_routes(predictions_router) + documented_routes(router)
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
@@ -217,6 +222,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             return _model_status(registry, live, service, worker_status)
 
         return await run_in_threadpool(promote)
+
+    install_security(app, included, settings.auth)
 
     return app
 
