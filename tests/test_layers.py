@@ -38,3 +38,8 @@ def test_the_sdk_and_the_core_import_nothing_from_the_server_or_a_service() -> N
     for layer in ("sdk", "core"):
         for forbidden in ("modelworks.server", "modelworks.services", "modelworks.dashboard"):
             assert offenders(PACKAGE / layer, forbidden) == [], (layer, forbidden)
+
+
+def test_the_dashboard_imports_no_service_and_nothing_of_the_server() -> None:
+    assert offenders(PACKAGE / "dashboard", "modelworks.services") == []
+    assert offenders(PACKAGE / "dashboard", "modelworks.server") == []

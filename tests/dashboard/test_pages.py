@@ -96,16 +96,18 @@ def test_services_page_shows_live_models_and_tries_a_request(dashboard_env: Runn
     labels = [expander.label for expander in app.expander]
     assert any(label.startswith("movies · live version 1") for label in labels)
     assert any(label.startswith("resumes · live version") for label in labels)
-    app.button(key="movies-go").click().run()
+    # One form per prediction operation, prefilled from the API's examples.
+    assert app.text_area(key="genres-0-body").value.startswith("movie_id,synopsis")
+    app.button(key="movies-0-go").click().run()
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     live_metrics, recommendations = (table.value for table in expander(app, "movies").dataframe)
     assert len(live_metrics) == 1  # the live version's metrics, one row
     assert len(recommendations) == 10
 
-    app.button(key="genres-go").click().run()
+    app.button(key="genres-0-go").click().run()
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     genres = expander(app, "genres").dataframe[-1].value
-    assert len(genres) == 5
-    assert "Crime" in genres.index or "Thriller" in genres.index  # a detective and a killer
+    assert genres.shape == (2, 5)  # the example's two movies, five genres each
+    assert {"Crime", "Thriller"} & set(genres.loc["2"])  # the detective hunting a killer

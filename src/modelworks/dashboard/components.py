@@ -49,9 +49,10 @@ def metrics_table(metrics: dict[str, float]) -> None:
 
 def confusion_matrix(details: dict[str, Any], title: str) -> None:
     """The held-out confusion matrix as an image."""
-    from modelworks.services.resumes.report import confusion_png
+    from modelworks.core.reports import confusion_png
 
-    st.image(confusion_png(details["confusion_matrix"], title), caption=title)
+    st.image(confusion_png(details["confusion_matrix"], details["categories"], title),
+             caption=title)
 
 
 def per_class_report(details: dict[str, Any]) -> None:

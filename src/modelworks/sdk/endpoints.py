@@ -85,6 +85,8 @@ class RequestCodec(Protocol):
 
     options: tuple[QueryOption, ...]
     has_body: bool
+    kind: Literal["json", "csv", "path"]
+    """How a client sends it: a JSON body, a CSV upload, or path and query values."""
 
     async def read(self, request: Request, max_upload_bytes: int) -> Received[Any]:
         """The request as read; ``DataError`` / ``PayloadTooLarge`` (4xx) when it is bad."""
@@ -105,6 +107,7 @@ class JsonBody(Generic[BodyT]):
     """
 
     has_body = True
+    kind: Literal["json", "csv", "path"] = "json"
 
     def __init__(self, schema: type[BaseModel], *, expected: Mapping[str, str] | None = None,
                  parse: Callable[[bytes], BodyT] | None = None,
@@ -137,6 +140,7 @@ class CsvUpload:
     """A CSV file uploaded as ``multipart/form-data`` in the field ``file``; its bytes."""
 
     has_body = True
+    kind: Literal["json", "csv", "path"] = "csv"
 
     def __init__(self, description: str, options: tuple[QueryOption, ...] = ()) -> None:
         self.description = description
@@ -166,6 +170,7 @@ class PathAndQuery:
     """No body: UUID path values (by name, with descriptions) and query options."""
 
     has_body = False
+    kind: Literal["json", "csv", "path"] = "path"
 
     def __init__(self, path: Mapping[str, str], options: tuple[QueryOption, ...] = ()) -> None:
         self.path = dict(path)

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from modelworks.sdk.endpoints import Answer, Endpoint
 
 
+EXTENSION = "x-modelworks-prediction"
+"""Marks a prediction operation in the OpenAPI document: its service, how its request is sent
+and its examples, so a client (the dashboard) builds a form for it from the API alone."""
+
+
 class ErrorBody(BaseModel):
     """Every error answer: what is wrong, and the field at fault when there is one."""
 
@@ -84,4 +89,8 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
         description=endpoint.description, response_model=endpoint.response,
         responses={200: success, **_errors(endpoint)},
         dependencies=[Depends(endpoint.access)],
-        openapi_extra=codec.openapi(endpoint.examples))
+        openapi_extra={**codec.openapi(endpoint.examples), EXTENSION: {
+            "service": service, "request": codec.kind, "options": [
+                option.name for option in codec.options],
+            "examples": [{"summary": example.summary, "value": example.value,
+                          "query": dict(example.query)} for example in endpoint.examples]}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -11,23 +12,22 @@ import streamlit as st
 from modelworks.client import ApiClient, ApiError
 from modelworks.dashboard import analysis
 from modelworks.dashboard.components import api, show_error
-from modelworks.services.resumes.vocabulary import CATEGORIES
 
 
 @st.cache_data(ttl=300, show_spinner="loading the training resumes from the API")
-def prepared_rows(base_url: str, key: str | None) -> list[dict[str, object]]:
-    """The prepared data set, fetched once per five minutes."""
-    rows: list[dict[str, object]] = ApiClient(base_url, key).get("/api/dataset")["rows"]
-    return rows
+def prepared(base_url: str, key: str | None) -> dict[str, Any]:
+    """The prepared data set and the category names, fetched once per five minutes."""
+    found: dict[str, Any] = ApiClient(base_url, key).get("/api/dataset")
+    return found
 
 
-def uploaded_rows(raw: bytes) -> list[dict[str, object]]:
-    """A ``resume,label`` CSV chosen in the browser."""
+def uploaded_rows(raw: bytes, categories: list[str]) -> list[dict[str, object]]:
+    """A ``resume,label`` CSV chosen in the browser (labels index ``categories``)."""
     table = pd.read_csv(io.BytesIO(raw))
     if not {"resume", "label"} <= set(table.columns):
         raise ValueError("the CSV needs the columns resume and label")
-    table = table[table["label"].between(0, len(CATEGORIES) - 1)]
-    return [{"resume": str(text), "label": int(label), "category": CATEGORIES[int(label)]}
+    table = table[table["label"].between(0, len(categories) - 1)]
+    return [{"resume": str(text), "label": int(label), "category": categories[int(label)]}
             for text, label in zip(table["resume"], table["label"], strict=True)]
 
 
@@ -36,8 +36,9 @@ upload = st.file_uploader("Explore another CSV (resume,label) instead of the pre
                           type=["csv"])
 try:
     client = api()
-    rows = (uploaded_rows(upload.getvalue()) if upload is not None
-            else prepared_rows(client.base_url, client.key))
+    dataset = prepared(client.base_url, client.key)
+    rows = (uploaded_rows(upload.getvalue(), dataset["categories"]) if upload is not None
+            else dataset["rows"])
 except ApiError as error:
     show_error(error)
     st.stop()

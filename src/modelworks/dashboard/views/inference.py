@@ -5,25 +5,34 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from modelworks.client import ApiError
+from modelworks.client import ApiClient, ApiError
 from modelworks.dashboard.components import api, settings, show_error
-from modelworks.dashboard.samples import folder_samples, generated_samples
-from modelworks.services.resumes.vocabulary import CATEGORIES
+from modelworks.dashboard.samples import folder_samples
+from modelworks.dashboard.schema import document, query_enum
 
 PASTE = "paste my own text"
 
 
-@st.cache_data
-def samples(folder: str | None) -> dict[str, str]:
-    """Generated samples and any from the configured folder."""
+@st.cache_data(show_spinner=False)
+def samples(base_url: str, key: str | None, folder: str | None) -> dict[str, str]:
+    """The folder's resumes, then one per category that the API offers (no model saw them)."""
     from pathlib import Path
 
-    return {**folder_samples(Path(folder) if folder else None), **generated_samples()}
+    offered = ApiClient(base_url, key).get("/api/samples")["samples"]
+    return {**folder_samples(Path(folder) if folder else None),
+            **{f"generated: {category}": text for category, text in offered.items()}}
 
 
 st.title("Which job is this resume for?")
 folder = settings().samples_dir
-offered = samples(str(folder) if folder else None)
+client = api()
+try:
+    offered = samples(client.base_url, client.key, str(folder) if folder else None)
+    categories = query_enum(document(client.base_url, client.key), "/api/predictions", "get",
+                            "category")
+except ApiError as error:
+    show_error(error)
+    st.stop()
 choice = st.selectbox("Resume", [*offered, PASTE])
 text = st.text_area("Text", value="" if choice == PASTE else offered[choice], height=260)
 
@@ -41,7 +50,7 @@ if st.button("Classify", type="primary"):
         st.bar_chart(probabilities, horizontal=True)
 
 st.header("Prediction history")
-category = st.selectbox("Only category", ["all", *CATEGORIES])
+category = st.selectbox("Only category", ["all", *categories])
 try:
     page = api().get("/api/predictions", limit=50,
                      category=None if category == "all" else category)

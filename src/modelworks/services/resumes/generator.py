@@ -10,6 +10,7 @@ baseline well below a perfect score, as on real resumes.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 
@@ -108,3 +109,17 @@ def _resume(rng: np.random.Generator, fake: Faker, config: ResumeConfig, categor
     lines += ["", "EDUCATION",
               f"{_pick(rng, DEGREES)}, University of {fake.city()}, {end_year - 1}"]
     return "\n".join(lines)
+
+
+_SAMPLES_SEED = 7  # not the default data's seed, so no model was trained on these
+
+
+@functools.cache
+def unseen_samples() -> dict[str, str]:
+    """One generated resume per category, in label order, that the default data does not hold."""
+    from modelworks.services.resumes.vocabulary import CATEGORIES
+
+    found: dict[int, str] = {}
+    for text, label in generate_resumes(ResumeConfig(n_resumes=200, seed=_SAMPLES_SEED)):
+        found.setdefault(label, text)
+    return {CATEGORIES[label]: found[label] for label in sorted(found)}

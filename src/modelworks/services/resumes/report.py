@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -39,29 +38,3 @@ def details(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> dict[str,
     return {"categories": list(CATEGORIES), "per_class": per_class,
             "confusion_matrix": matrix.astype(int).tolist()}
 
-
-def confusion_png(matrix: list[list[int]], title: str) -> bytes:
-    """The confusion matrix (counts, true categories as rows) drawn as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display: files only
-    import matplotlib.pyplot as plt
-
-    counts = np.asarray(matrix)
-    figure, axes = plt.subplots(figsize=(9, 8), dpi=100)
-    axes.imshow(counts, cmap="Blues")
-    axes.set_xticks(range(len(CATEGORIES)), CATEGORIES, rotation=60, ha="right", fontsize=8)
-    axes.set_yticks(range(len(CATEGORIES)), CATEGORIES, fontsize=8)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true")
-    axes.set_title(title)
-    threshold = counts.max() / 2 if counts.size else 0
-    for (row, column), value in np.ndenumerate(counts):
-        if value:
-            axes.text(column, row, str(value), ha="center", va="center", fontsize=7,
-                      color="white" if value > threshold else "black")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()

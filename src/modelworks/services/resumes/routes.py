@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.errors import DataError, PayloadTooLarge
-from modelworks.sdk.access import HistoryKey, Requirement, Scope, TrainKey
+from modelworks.sdk.access import HistoryKey, PredictKey, Requirement, Scope, TrainKey
 from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, QueryOption, Received
 from modelworks.sdk.params import Bounds, int_param, openapi_parameters
 from modelworks.sdk.requests import request_id
+from modelworks.services.resumes.generator import unseen_samples
 from modelworks.services.resumes.history import PredictionHistory, text_sha256
 from modelworks.services.resumes.schemas import (
     INFERENCE_EXPECTED,
@@ -83,9 +84,19 @@ def build_router(service: ResumesService, context: ServiceContext,
     """The stored predictions and the training resumes."""
     router = APIRouter(prefix="/api", tags=["resumes"])
 
+    history_parameters = openapi_parameters({}, {"limit": ("integer", LIMIT),
+                                                 "offset": ("integer", OFFSET)})
+    history_parameters["parameters"].append({
+        "name": "category", "in": "query", "required": False,
+        "description": "Only predictions of this category",
+        "schema": {"type": "string", "enum": list(CATEGORIES)}})
+
+    @router.get("/samples", summary="One resume per category that no model trained on")
+    async def samples(key: PredictKey) -> dict[str, dict[str, str]]:
+        return {"samples": await run_in_threadpool(unseen_samples)}
+
     @router.get("/predictions", summary="Stored resume predictions, newest first",
-                openapi_extra=openapi_parameters({}, {"limit": ("integer", LIMIT),
-                                                      "offset": ("integer", OFFSET)}))
+                openapi_extra=history_parameters)
     async def predictions(request: Request, key: HistoryKey) -> Response:
         query = request.query_params
         limit, offset = int_param(query, "limit", LIMIT), int_param(query, "offset", OFFSET)

@@ -10,6 +10,7 @@ import numpy as np
 
 from modelworks.core.encoders.minilm import StaticEmbedder, ensure_minilm_assets
 from modelworks.core.gate import gate_on_metric
+from modelworks.core.reports import confusion_png
 from modelworks.core.service import GateDecision, Metrics, TrainingData, source_bytes
 from modelworks.services.resumes.data import (
     Resumes,
@@ -28,7 +29,7 @@ from modelworks.services.resumes.models import (
     TfidfLogistic,
     classifier_kinds,
 )
-from modelworks.services.resumes.report import confusion_png, details, headline
+from modelworks.services.resumes.report import details, headline
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -134,6 +135,7 @@ class ResumesService:
     def report_files(self, evaluation: dict[str, Any]) -> dict[str, bytes]:
         """The confusion matrix as a PNG beside the model files."""
         return {CONFUSION_PNG: confusion_png(evaluation["confusion_matrix"],
+                                             evaluation["categories"],
                                              f"{self.model_kind}: held-out confusion matrix")}
 
     def gate(self, candidate: Metrics, live: Metrics | None) -> GateDecision:
