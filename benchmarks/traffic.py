@@ -17,13 +17,7 @@ from typing import Any
 
 import httpx
 
-GENRES_CSV = (b"movie_id,year,synopsis\n"
-              b"1,2001,A detective hunts a killer through the rainy streets of the city.\n"
-              b"2,1995,Two friends fall in love on a summer trip and sing about it.\n")
-RESUME = ("Senior Java developer with eight years building Spring Boot microservices, "
-          "REST APIs and Kafka pipelines; led a team of five engineers.")
-PRODUCTS = ["cordless drill with two batteries", "stainless steel chef knife",
-            "waterproof hiking boots", "noise cancelling headphones", "garden hose 30 m"]
+PREDICTION = "x-modelworks-prediction"
 
 
 @dataclass(frozen=True)
@@ -37,18 +31,29 @@ class Call:
     files: dict[str, tuple[str, bytes, str]] | None = None
 
 
-def calls_for_every_service(interest_handle: str) -> list[Call]:
-    """A cheap, valid request per service (interests needs a handle the model knows)."""
-    return [
-        Call("interests", "GET", f"/interests/{interest_handle}?top_k=5"),
-        Call("movies", "POST", "/api/recommend",
-             json={"age": 30, "gender": "F", "occupation": "engineer"}),
-        Call("genres", "POST", "/genres/predict",
-             files={"file": ("movies.csv", GENRES_CSV, "text/csv")}),
-        Call("resumes", "POST", "/api/inference", json={"text": RESUME}),
-        Call("similarity", "POST", "/predict",
-             json={"queries": ["a drill for the garage"], "product_descriptions": PRODUCTS}),
-    ]
+def calls_for_every_service(openapi: dict[str, Any],
+                            path_values: dict[str, str] | None = None) -> list[Call]:
+    """A valid request per prediction operation: its first declared example (from the API).
+
+    ``path_values`` replaces example path values the data may not hold (a user handle).
+    """
+    calls = []
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            marker = operation.get(PREDICTION)
+            if not marker or not marker["examples"]:
+                continue
+            example = marker["examples"][0]
+            if marker["request"] == "path":
+                values = {**example["value"], **(path_values or {})}
+                calls.append(Call(marker["service"], method.upper(), path.format(**values)))
+            elif marker["request"] == "csv":
+                calls.append(Call(marker["service"], method.upper(), path, files={
+                    "file": ("data.csv", example["value"].encode(), "text/csv")}))
+            else:
+                calls.append(Call(marker["service"], method.upper(), path,
+                                  json=example["value"]))
+    return calls
 
 
 @dataclass(frozen=True)

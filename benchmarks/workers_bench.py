@@ -103,7 +103,9 @@ def started_server(home: Path, workers: int) -> Iterator[Server]:
         url = f"http://127.0.0.1:{port}"
         headers = {"X-API-Key": (home / "admin.key").read_text().strip()}
         wait_for_workers(url, headers, workers)
-        yield Server(url, pid, headers, calls_for_every_service(first_user(home)))
+        calls = calls_for_every_service(httpx.get(f"{url}/openapi.json").json(),
+                                        {"user_handle": first_user(home)})
+        yield Server(url, pid, headers, calls)
 
 
 def measure(home: Path, workers: int) -> Run:

@@ -43,7 +43,11 @@ def test_every_metric_the_dashboard_queries_is_exported(all_services_home: Path,
     settings = make_settings(all_services_home, minilm_assets, auth=AuthMode.OFF)
     handle = SEED_USERS_FILE.read_text().splitlines()[1].split(",")[0]
     with TestClient(create_app(settings)) as client:
-        for call in calls_for_every_service(handle):
+        calls = calls_for_every_service(client.get("/openapi.json").json(),
+                                        {"user_handle": handle})
+        assert {call.service for call in calls} == {"genres", "interests", "movies", "resumes",
+                                                    "similarity"}
+        for call in calls:
             answer = client.request(call.method, call.path, json=call.json, files=call.files)
             assert answer.status_code == 200, (call.service, answer.text)
         exported = {sample.name for family in text_string_to_metric_families(
@@ -98,9 +102,7 @@ def test_the_image_is_multi_stage_non_root_healthchecked_and_offline() -> None:
     assert re.search(r"^USER (?!root)\w+", final_stage, re.MULTILINE)
     assert "HEALTHCHECK" in final_stage
     assert "/healthz" in final_stage
-    for service in ("genres", "movies", "interests", "resumes", "similarity"):
-        assert service in dockerfile  # trained at build time
-    assert "modelworks train" in dockerfile
+    assert "modelworks train --all --if-missing" in dockerfile  # every service, at build time
     assert "admin.key" in dockerfile  # removed from the image: no baked-in secret
 
 

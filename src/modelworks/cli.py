@@ -162,7 +162,10 @@ def data_prepare(
 
 @app.command()
 def train(
-    service: ServiceArg,
+    service: Annotated[str | None, typer.Argument(help="Service name, e.g. genres")] = None,
+    every: Annotated[bool, typer.Option(
+        "--all", help="Every installed service (with --if-missing: those with no live model)")]
+    = False,
     data: Annotated[Path | None, typer.Option(
         help="Training data: a file or folder in the service's format (default: prepared data)")]
     = None,
@@ -174,6 +177,22 @@ def train(
         help="--no-register: fit and evaluate only, write nothing to the registry")] = True,
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
+    if every == (service is not None):
+        raise _fail("name one service, or --all", 2)
+    if every:
+        if data is not None or model is not None:
+            raise _fail("--data and --model name one service's data and model; not with --all",
+                        2)
+        for name_of in installed_service_names():
+            console.print(f"[bold]{name_of}[/bold]")
+            _train_one(name_of, None, if_missing, None, name, register)
+        return
+    assert service is not None
+    _train_one(service, data, if_missing, model, name, register)
+
+
+def _train_one(service: str, data: Path | None, if_missing: bool, model: str | None, name: str,
+               register: bool) -> None:
     from modelworks.core.training import train_and_register
 
     settings = Settings()

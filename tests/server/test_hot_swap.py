@@ -134,7 +134,9 @@ def test_twenty_switches_under_load_lose_no_request(server: tuple[str, dict[str,
     handle = SEED_USERS_FILE.read_text().splitlines()[1].split(",")[0]
     timeline: Timeline = {service: [(0.0, 0.0, 1)] for service in SERVICES}
     pickups = []
-    with steady_traffic(url, headers, calls_for_every_service(handle),
+    calls = calls_for_every_service(httpx.get(f"{url}/openapi.json").json(),
+                                    {"user_handle": handle})
+    with steady_traffic(url, headers, calls,
                         concurrency=CONCURRENCY) as traffic:
         time.sleep(1.0)
         for number in range(1, SWITCHES + 1):

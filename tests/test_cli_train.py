@@ -1,0 +1,26 @@
+"""``modelworks train --all``: every installed service, as `make run` and the image use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from modelworks.cli import app
+from modelworks.core.plugins import installed_service_names
+
+
+def test_train_all_if_missing_skips_services_with_a_live_model(all_services_home: Path) -> None:
+    result = CliRunner().invoke(app, ["train", "--all", "--if-missing"],
+                                env={"MODELWORKS_HOME": str(all_services_home)})
+    assert result.exit_code == 0, result.output
+    for name in installed_service_names():
+        assert f"{name}: version 1 is live; nothing to train" in result.output
+
+
+def test_train_needs_one_service_or_all(tmp_path: Path) -> None:
+    env = {"MODELWORKS_HOME": str(tmp_path)}
+    for arguments in (["train"], ["train", "genres", "--all"],
+                      ["train", "--all", "--model", "naive-bayes"]):
+        result = CliRunner().invoke(app, arguments, env=env)
+        assert result.exit_code == 2, (arguments, result.output)
