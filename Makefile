@@ -22,7 +22,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 # The interests data includes the original seed users when ../shared is beside the project;
-# the dashboard offers the real sample resumes when they are there.
+# the resumes service offers the real sample resumes to try when they are there.
 SEED_USERS := ../shared/datasets/mle-interview/users.csv
 SAMPLE_RESUMES := ../shared/datasets/resume-classifier/samples
 
@@ -32,9 +32,9 @@ run: setup
 	$(BIN)/modelworks train --all --if-missing
 	@# The dashboard (port 9000) runs beside the API (port 8000); Ctrl-C stops both.
 	trap 'kill 0' INT TERM EXIT; \
-	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
-		$(BIN)/modelworks dashboard --port 9000 & \
-	$(BIN)/modelworks serve
+	$(BIN)/modelworks dashboard --port 9000 & \
+	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
+		$(BIN)/modelworks serve
 
 test: setup browser lint types unit
 

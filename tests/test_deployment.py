@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -112,4 +113,19 @@ def test_the_deployment_guide_lists_every_setting() -> None:
     guide = (REPO / "docs" / "deployment.md").read_text()
     missing = [name for name in Settings.model_fields
                if f"`MODELWORKS_{name.upper()}`" not in guide]
+    assert not missing
+
+
+@pytest.mark.parametrize("service", ["genres", "resumes", "similarity"])
+def test_the_deployment_guide_lists_every_service_setting(service: str) -> None:
+    import importlib
+
+    from modelworks.core.settings import ServiceSettings
+
+    module = importlib.import_module(f"modelworks.services.{service}.settings")
+    [options] = [value for value in vars(module).values() if isinstance(value, type)
+                 and issubclass(value, ServiceSettings) and value is not ServiceSettings]
+    guide = (REPO / "docs" / "deployment.md").read_text()
+    missing = [name for name in options.model_fields
+               if f"`MODELWORKS_{service.upper()}__{name.upper()}`" not in guide]
     assert not missing

@@ -44,8 +44,12 @@ def started(tmp_path_factory: pytest.TempPathFactory, assets: MiniLMAssets, regi
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
            genres_registry: Path, similarity_registry: Path) -> Iterator[str]:
-    _, app = started(tmp_path_factory, minilm_assets, [genres_registry, similarity_registry],
-                     max_predict_rows=50, max_similarity_texts=40, max_similarity_pairs=60)
+    with pytest.MonkeyPatch.context() as env:  # the similarity caps as an operator sets them
+        env.setenv("MODELWORKS_SIMILARITY__MAX_TEXTS", "40")
+        env.setenv("MODELWORKS_SIMILARITY__MAX_PAIRS", "60")
+        _, app = started(tmp_path_factory, minilm_assets,
+                         [genres_registry, similarity_registry],
+                         service_options={"genres": {"max_predict_rows": 50}})
     with uvicorn_thread(app) as url:  # type: ignore[arg-type]
         yield url
 
@@ -69,11 +73,11 @@ def test_a_csv_past_the_row_cap_is_a_413_naming_it(capped: str) -> None:
     assert fine.status_code == 200
     refused = httpx.post(f"{capped}/genres/predict", files={"file": ("a.csv", rows(51))})
     assert refused.status_code == 413
-    assert "MODELWORKS_MAX_PREDICT_ROWS" in refused.json()["error"]
+    assert "MODELWORKS_GENRES__MAX_PREDICT_ROWS" in refused.json()["error"]
 
 
 @pytest.mark.parametrize(("queries", "products", "setting"), [
-    (1, 40, "MODELWORKS_MAX_SIMILARITY_TEXTS"), (7, 9, "MODELWORKS_MAX_SIMILARITY_PAIRS"),
+    (1, 40, "MODELWORKS_SIMILARITY__MAX_TEXTS"), (7, 9, "MODELWORKS_SIMILARITY__MAX_PAIRS"),
 ])
 def test_similarity_past_its_caps_is_a_413_naming_them(capped: str, queries: int,
                                                        products: int, setting: str) -> None:

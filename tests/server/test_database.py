@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from modelworks.server.auth import KeyStore, Scope
@@ -69,4 +71,23 @@ def test_feedback_needs_a_served_recommendation(database_url: str) -> None:
         row = session.execute(select(Feedback)).scalars().one()
     assert (row.request_id, row.item, row.score, row.key_id) == ("rec-1", "Toy Story", 4, "k" * 16)
     assert row.created_at is not None
+    engine.dispose()
+
+
+def test_a_database_migrated_before_services_had_their_own_branches_upgrades_in_place(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO interest_users (handle, name, account_type, "
+                                "consumed, updated_at) VALUES ('h', 'Ana', 'B2C', '1 2', "
+                                ":now)"), {"now": datetime.now(UTC)})
+        # What an older server left: the core chain at 0008, the service tables already made.
+        connection.execute(text("DELETE FROM alembic_version WHERE version_num <> '0008'"))
+    migrate(engine)
+    with engine.connect() as connection:
+        versions = sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
+        kept = connection.scalar(text("SELECT name FROM interest_users WHERE handle = 'h'"))
+    assert versions == ["0008", "interests_0001", "resumes_0001", "similarity_0001"]
+    assert kept == "Ana"
     engine.dispose()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 
 class AuthMode(StrEnum):
@@ -19,6 +24,22 @@ class AuthMode(StrEnum):
     every other route (registry, jobs, keys, catalogue writes, users, feedback) needs a key."""
     OFF = "off"
     """Every route is open: local experiments only."""
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's own settings: subclass it, declare documented fields with defaults.
+
+    The core fills it from ``MODELWORKS_<SERVICE>__<FIELD>`` (and ``service_options``):
+    ``Settings.for_service``.
+    """
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    legacy_env: ClassVar[dict[str, str]] = {}
+    """Field name -> the flat environment variable it was read from before it moved here."""
+
+
+OptionsT = TypeVar("OptionsT", bound=ServiceSettings)
 
 
 class Settings(BaseSettings):
@@ -70,20 +91,6 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=100_000, gt=0,
         description="Longest text one text-classification request may carry (413 above).",
-    )
-    max_predict_rows: int = Field(
-        default=10_000, gt=0,
-        description="Rows one CSV prediction request may carry (413 above).",
-    )
-    max_similarity_texts: int = Field(
-        default=1_000, gt=0,
-        description="Queries plus product descriptions one `POST /predict` may carry: each "
-                    "new one costs an encoder pass (413 above).",
-    )
-    max_similarity_pairs: int = Field(
-        default=100_000, gt=0,
-        description="Queries times product descriptions one `POST /predict` may score "
-                    "(413 above).",
     )
     request_timeout_seconds: float = Field(
         default=30.0, gt=0,
@@ -148,19 +155,34 @@ class Settings(BaseSettings):
         description="Redis URL (e.g. `redis://127.0.0.1:6379/0`) for the shared embedding "
                     "cache; default: a cache in each process's memory.",
     )
-    embedding_cache_entries: int = Field(
-        default=200_000, gt=0,
-        description="Vectors the in-memory embedding cache keeps (about 1.5 KB each).",
-    )
     api_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where the dashboard finds the API (it talks to nothing else).",
     )
-    samples_dir: Path | None = Field(
-        default=None,
-        description="A folder of `.txt` resumes the dashboard offers as samples (file name = "
-                    "category); generated samples are always offered.",
+
+    service_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Settings of individual services as JSON, e.g. "
+                    "`{\"genres\": {\"max_predict_rows\": 500}}`; each service also reads "
+                    "`MODELWORKS_<SERVICE>__<FIELD>` (e.g. `MODELWORKS_GENRES__MAX_PREDICT_ROWS`), "
+                    "which this overrides.",
     )
+
+    def for_service(self, name: str, options: type[OptionsT]) -> OptionsT:
+        """The settings of service ``name``, of its own type ``options``.
+
+        Read from ``MODELWORKS_<NAME>__<FIELD>``, then from ``service_options[name]``; a field
+        ``options`` names in ``legacy_env`` is also read from its pre-0.2 flat name, with a
+        warning, so an old deployment keeps its limits.
+        """
+        prefix = f"MODELWORKS_{name.upper().replace('-', '_')}__"
+        given = dict(self.service_options.get(name, {}))
+        for field_name, old in options.legacy_env.items():
+            if old in os.environ and f"{prefix}{field_name.upper()}" not in os.environ:
+                log.warning("%s is deprecated: set %s%s", old, prefix, field_name.upper())
+                given.setdefault(field_name, os.environ[old])
+        # pydantic-settings takes the prefix at construction; the mypy plugin does not know it
+        return options(_env_prefix=prefix, **given)  # type: ignore[call-arg]
 
     @property
     def resolved_database_url(self) -> str:
@@ -198,3 +220,4 @@ class Settings(BaseSettings):
     def admin_key_file(self) -> Path:
         """The first admin key, readable only by its owner."""
         return self.home / "admin.key"
+

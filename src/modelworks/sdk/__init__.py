@@ -9,10 +9,18 @@ Services import from here and from ``modelworks.core``, never from ``modelworks.
   ``ContractPredict``, ``ContractTrain``);
 - request reading with 4xx errors that name the problem (``parse_json_body``,
   ``read_small_body``, ``read_form``, the hand-parsed query values of ``params``);
+- prediction endpoints declared as data (``Endpoint``, ``JsonBody``, ``CsvUpload``,
+  ``PathAndQuery``, ``QueryOption``, ``Example``, ``Received``, ``Answer``, ``Loaded``);
+- a service's own settings (``ServiceSettings``, read from ``MODELWORKS_<SERVICE>__<FIELD>``);
+- models on disk without pickle (``load_shared``), training data from an upload or a file
+  (``source_bytes``), the usual promotion rule (``gate_on_metric``);
 - the table base for a service's own tables (``Base``, ``utcnow``), the request id, progress
   and the errors the core maps to HTTP statuses.
+
+``modelworks new service NAME --dir PATH`` writes a working service that uses only these.
 """
 
+from modelworks.core.arrays import load_shared
 from modelworks.core.errors import (
     DataError,
     ModelworksError,
@@ -20,6 +28,8 @@ from modelworks.core.errors import (
     NotFound,
     PayloadTooLarge,
 )
+from modelworks.core.gate import gate_on_metric
+from modelworks.core.live import Loaded
 from modelworks.core.progress import Progress, no_progress
 from modelworks.core.service import (
     Comparable,
@@ -36,7 +46,9 @@ from modelworks.core.service import (
     ServiceContext,
     TrainingData,
     TrainOptions,
+    source_bytes,
 )
+from modelworks.core.settings import ServiceSettings, Settings
 from modelworks.sdk.access import (
     AdminKey,
     ContractPredict,
@@ -50,17 +62,28 @@ from modelworks.sdk.access import (
 )
 from modelworks.sdk.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.sdk.database import Base, utcnow
+from modelworks.sdk.endpoints import (
+    Answer,
+    CsvUpload,
+    Endpoint,
+    Example,
+    JsonBody,
+    PathAndQuery,
+    QueryOption,
+    Received,
+)
 from modelworks.sdk.params import Bounds, flag, float_param, int_param, openapi_parameters
 from modelworks.sdk.requests import request_id
 from modelworks.sdk.uploads import Form, openapi_form, read_form
 
 __all__ = [
-    "AdminKey", "Base", "Bounds", "Comparable", "ContractPredict", "ContractTrain", "DataError",
-    "Detailed", "FeedbackSink", "Form", "GateDecision", "Generated", "HistoryKey", "Metrics",
-    "Model", "ModelworksError", "NoLiveModel", "NotFound", "PayloadTooLarge", "PredictKey",
-    "PredictionSink", "Principal", "Progress", "Requirement", "Rooted", "Scope", "Selectable",
-    "Service", "ServiceContext", "TrainKey", "TrainOptions", "TrainingData", "flag",
-    "float_param", "int_param", "no_progress", "openapi_form", "openapi_json_body",
-    "openapi_parameters", "parse_json_body", "read_form", "read_small_body", "request_id",
-    "utcnow",
+    "AdminKey", "Answer", "Base", "Bounds", "Comparable", "ContractPredict", "ContractTrain",
+    "CsvUpload", "DataError", "Detailed", "Endpoint", "Example", "FeedbackSink", "Form",
+    "GateDecision", "Generated", "HistoryKey", "JsonBody", "Loaded", "Metrics", "Model",
+    "ModelworksError", "NoLiveModel", "NotFound", "PathAndQuery", "PayloadTooLarge", "PredictKey",
+    "PredictionSink", "Principal", "Progress", "QueryOption", "Received", "Requirement", "Rooted",
+    "Scope", "Selectable", "Service", "ServiceContext", "ServiceSettings", "Settings", "TrainKey",
+    "TrainOptions", "TrainingData", "flag", "float_param", "gate_on_metric", "int_param",
+    "load_shared", "no_progress", "openapi_form", "openapi_json_body", "openapi_parameters",
+    "parse_json_body", "read_form", "read_small_body", "request_id", "source_bytes", "utcnow",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from datetime import datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import DateTime, Engine, Float, Integer, String, Text, create_engine, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from modelworks.core.plugins import GROUP
 from modelworks.sdk.database import Base, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -94,13 +97,32 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def migration_folders() -> list[Path]:
+    """The core's versions, then each installed service's ``migrations`` folder, if it has one.
+
+    A service's tables are its own: their migrations live beside its code, as a branch of
+    their own, found from its entry point without importing the service.
+    """
+    folders = [MIGRATIONS / "versions"]
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        spec = importlib.util.find_spec(entry.value.split(":")[0])
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location) / "migrations"
+            if folder.is_dir():
+                folders.append(folder)
+    return folders
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (safe to call on every start)."""
+    """Bring the schema to the newest migration of every branch (safe on every start)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations",
+                           os.pathsep.join(str(folder) for folder in migration_folders()))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 class Feedback(Base):

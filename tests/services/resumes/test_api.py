@@ -123,3 +123,21 @@ def test_keys_are_required_when_auth_is_on(tmp_path: Path, minilm_assets: MiniLM
         key = settings.admin_key_file.read_text().strip()
         answer = client.post("/api/inference", json={"text": JAVA}, headers={"X-API-Key": key})
         assert answer.status_code == 200
+
+
+def test_samples_offer_the_folder_s_resumes_then_one_generated_per_category(
+        settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    (folder / "Java_Developer.txt").write_text(JAVA, encoding="utf-8")
+    (folder / "notes.md").write_text("not a resume", encoding="utf-8")
+    options = settings.model_copy(update={"service_options": {
+        "resumes": {"samples_dir": str(folder)}}})
+    with TestClient(create_app(options)) as client:
+        offered = client.get("/api/samples").json()["samples"]
+    names = list(offered)
+    assert names[0] == "java developer"
+    assert offered["java developer"] == JAVA
+    assert names[1:] == [f"generated: {category}" for category in CATEGORIES]
+    for category in CATEGORIES:
+        assert offered[f"generated: {category}"].strip()

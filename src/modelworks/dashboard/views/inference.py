@@ -6,28 +6,23 @@ import pandas as pd
 import streamlit as st
 
 from modelworks.client import ApiClient, ApiError
-from modelworks.dashboard.components import api, settings, show_error
-from modelworks.dashboard.samples import folder_samples
+from modelworks.dashboard.components import api, show_error
 from modelworks.dashboard.schema import document, query_enum
 
 PASTE = "paste my own text"
 
 
 @st.cache_data(show_spinner=False)
-def samples(base_url: str, key: str | None, folder: str | None) -> dict[str, str]:
-    """The folder's resumes, then one per category that the API offers (no model saw them)."""
-    from pathlib import Path
-
-    offered = ApiClient(base_url, key).get("/api/samples")["samples"]
-    return {**folder_samples(Path(folder) if folder else None),
-            **{f"generated: {category}": text for category, text in offered.items()}}
+def samples(base_url: str, key: str | None) -> dict[str, str]:
+    """The resumes the API offers to try (its samples folder's, then generated ones)."""
+    offered: dict[str, str] = ApiClient(base_url, key).get("/api/samples")["samples"]
+    return offered
 
 
 st.title("Which job is this resume for?")
-folder = settings().samples_dir
 client = api()
 try:
-    offered = samples(client.base_url, client.key, str(folder) if folder else None)
+    offered = samples(client.base_url, client.key)
     categories = query_enum(document(client.base_url, client.key), "/api/predictions", "get",
                             "category")
 except ApiError as error:

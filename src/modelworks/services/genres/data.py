@@ -53,11 +53,11 @@ def parse_genres(value: str) -> list[str]:
 def read_movies(raw: bytes, *, with_genres: bool, max_rows: int | None = None) -> Movies:
     """Parse a movie CSV: ``movie_id,synopsis`` (+ ``genres`` for training), optional ``year``.
 
-    ``max_rows``: 413 past that many rows (``MODELWORKS_MAX_PREDICT_ROWS``).
+    ``max_rows``: 413 past that many rows (``MODELWORKS_GENRES__MAX_PREDICT_ROWS``).
     """
     required = ["movie_id", "synopsis"] + (["genres"] if with_genres else [])
     rows = read_csv(raw, required, None if max_rows is None else
-                    (max_rows, "MODELWORKS_MAX_PREDICT_ROWS"))
+                    (max_rows, "MODELWORKS_GENRES__MAX_PREDICT_ROWS"))
     ids: list[str] = []
     synopses: list[str] = []
     years: list[int | None] = []

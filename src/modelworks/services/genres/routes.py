@@ -14,6 +14,7 @@ from modelworks.sdk.endpoints import Answer, CsvUpload, Endpoint, Example, Query
 from modelworks.sdk.uploads import openapi_form, read_form
 from modelworks.services.genres.data import TOP_K, read_movies
 from modelworks.services.genres.schemas import PREDICT_EXAMPLE, GenreRanking, ranked_genres
+from modelworks.services.genres.settings import GenresSettings
 
 if TYPE_CHECKING:
     from modelworks.core.live import Loaded
@@ -46,7 +47,7 @@ def build_router(service: GenresService, context: ServiceContext) -> APIRouter:
 
 def build_endpoints(context: ServiceContext) -> list[Endpoint]:
     """``POST /genres/predict``: five genres, ranked, for each movie of a CSV."""
-    max_rows = context.settings.max_predict_rows
+    max_rows = context.settings.for_service("genres", GenresSettings).max_predict_rows
 
     def predict(loaded: Loaded[GenreClassifier], received: Received[bytes]) -> Answer:
         movies = read_movies(received.body, with_genres=False, max_rows=max_rows)

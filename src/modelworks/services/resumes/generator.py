@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from faker import Faker
@@ -115,6 +116,15 @@ _SAMPLES_SEED = 7  # not the default data's seed, so no model was trained on the
 
 
 @functools.cache
+def folder_samples(folder: Path | None) -> dict[str, str]:
+    """Every ``.txt`` resume in ``folder``, named by file (underscores as spaces)."""
+    if folder is None or not folder.is_dir():
+        return {}
+    return {path.stem.replace("_", " ").lower(): path.read_text(encoding="utf-8",
+                                                                errors="replace")
+            for path in sorted(folder.glob("*.txt"))}
+
+
 def unseen_samples() -> dict[str, str]:
     """One generated resume per category, in label order, that the default data does not hold."""
     from modelworks.services.resumes.vocabulary import CATEGORIES

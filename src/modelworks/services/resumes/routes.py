@@ -14,7 +14,7 @@ from modelworks.sdk.access import HistoryKey, PredictKey, Requirement, Scope, Tr
 from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, QueryOption, Received
 from modelworks.sdk.params import Bounds, int_param, openapi_parameters
 from modelworks.sdk.requests import request_id
-from modelworks.services.resumes.generator import unseen_samples
+from modelworks.services.resumes.generator import folder_samples, unseen_samples
 from modelworks.services.resumes.history import PredictionHistory, text_sha256
 from modelworks.services.resumes.schemas import (
     INFERENCE_EXPECTED,
@@ -22,6 +22,7 @@ from modelworks.services.resumes.schemas import (
     InferenceDetail,
     InferenceRequest,
 )
+from modelworks.services.resumes.settings import ResumesSettings
 from modelworks.services.resumes.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def build_router(service: ResumesService, context: ServiceContext,
                  history: PredictionHistory) -> APIRouter:
     """The stored predictions and the training resumes."""
     router = APIRouter(prefix="/api", tags=["resumes"])
+    samples_dir = context.settings.for_service("resumes", ResumesSettings).samples_dir
 
     history_parameters = openapi_parameters({}, {"limit": ("integer", LIMIT),
                                                  "offset": ("integer", OFFSET)})
@@ -91,9 +93,13 @@ def build_router(service: ResumesService, context: ServiceContext,
         "description": "Only predictions of this category",
         "schema": {"type": "string", "enum": list(CATEGORIES)}})
 
-    @router.get("/samples", summary="One resume per category that no model trained on")
+    @router.get("/samples", summary="Resumes to try: the samples folder's, then one generated "
+                                     "per category that no model trained on")
     async def samples(key: PredictKey) -> dict[str, dict[str, str]]:
-        return {"samples": await run_in_threadpool(unseen_samples)}
+        generated = await run_in_threadpool(unseen_samples)
+        return {"samples": {**await run_in_threadpool(folder_samples, samples_dir),
+                            **{f"generated: {category}": text
+                               for category, text in generated.items()}}}
 
     @router.get("/predictions", summary="Stored resume predictions, newest first",
                 openapi_extra=history_parameters)

@@ -27,6 +27,7 @@ from modelworks.services.similarity.schemas import (
     parse_products,
     parse_search,
 )
+from modelworks.services.similarity.settings import SimilaritySettings
 
 if TYPE_CHECKING:
     from modelworks.core.live import Loaded
@@ -39,14 +40,15 @@ def make_cache(settings: Settings) -> EmbeddingCache:
     """Redis when ``MODELWORKS_REDIS_URL`` is set, else a bounded in-process LRU."""
     if settings.redis_url:
         return RedisCache(settings.redis_url)
-    return MemoryCache(settings.embedding_cache_entries)
+    return MemoryCache(settings.for_service("similarity", SimilaritySettings)
+                       .embedding_cache_entries)
 
 
 def build_endpoints(cache: EmbeddingCache, monitor: SimilarityMetrics,
                     context: ServiceContext) -> list[Endpoint]:
     """``POST /predict``: product descriptions ranked by meaning for each query."""
-    caps = Caps(context.settings.max_text_chars, context.settings.max_similarity_texts,
-                context.settings.max_similarity_pairs)
+    options = context.settings.for_service("similarity", SimilaritySettings)
+    caps = Caps(context.settings.max_text_chars, options.max_texts, options.max_pairs)
 
     def predict(loaded: Loaded[SimilarityModel], received: Received[PredictRequest]
                 ) -> Answer:

@@ -97,11 +97,11 @@ def parse_predict(raw: bytes, caps: Caps) -> PredictRequest:
     if len(queries) + len(descriptions) > caps.max_texts:
         raise PayloadTooLarge(f"{len(queries)} queries and {len(descriptions)} descriptions are "
                               f"more than the {caps.max_texts} texts one request may embed "
-                              "(MODELWORKS_MAX_SIMILARITY_TEXTS)", field="product_descriptions")
+                              "(MODELWORKS_SIMILARITY__MAX_TEXTS)", field="product_descriptions")
     if len(queries) * len(descriptions) > caps.max_pairs:
         raise PayloadTooLarge(f"{len(queries)} queries x {len(descriptions)} descriptions are "
                               f"more than the {caps.max_pairs} pairs one request may score "
-                              "(MODELWORKS_MAX_SIMILARITY_PAIRS)", field="product_descriptions")
+                              "(MODELWORKS_SIMILARITY__MAX_PAIRS)", field="product_descriptions")
     return PredictRequest(queries, descriptions, _top_k(body.get("top_k")),
                           _min_score(body.get("min_score")))
 

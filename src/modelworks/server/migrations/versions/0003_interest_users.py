@@ -1,11 +1,11 @@
-"""Users added through the interests service's API (their profile and consumed titles).
+"""Moved to the interests service's own migrations (issue 16).
 
 Revision ID: 0003
 Revises: 0002
-"""
 
-import sqlalchemy as sa
-from alembic import op
+Kept, doing nothing, so the chain of databases migrated before issue 16 stays whole: the
+tables are created by ``interests_0001`` in ``services/interests/migrations``.
+"""
 
 revision = "0003"
 down_revision = "0002"
@@ -14,16 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "interest_users",
-        sa.Column("handle", sa.String(36), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("account_type", sa.String(3), nullable=False),
-        sa.Column("consumed", sa.Text, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_index("ix_interest_users_updated_at", "interest_users", ["updated_at"])
+    """Nothing: see ``interests_0001``."""
 
 
 def downgrade() -> None:
-    op.drop_table("interest_users")
+    """Nothing: see ``interests_0001``."""

@@ -1,11 +1,11 @@
-"""Every resume classified by the resumes service.
+"""Every resume classified by the resumes service: now in the resumes service's migrations.
 
 Revision ID: 0004
 Revises: 0003
-"""
 
-import sqlalchemy as sa
-from alembic import op
+Kept, doing nothing, so the chain of databases migrated before issue 16 stays whole: the
+tables are created by ``resumes_0001`` in ``services/resumes/migrations``.
+"""
 
 revision = "0004"
 down_revision = "0003"
@@ -14,24 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "resume_predictions",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("model_version", sa.Integer, nullable=False),
-        sa.Column("request_id", sa.String(64), nullable=False),
-        sa.Column("text_sha256", sa.String(64), nullable=False),
-        sa.Column("text_preview", sa.String(200), nullable=False),
-        sa.Column("text_chars", sa.Integer, nullable=False),
-        sa.Column("label", sa.Integer, nullable=False),
-        sa.Column("category", sa.String(64), nullable=False),
-        sa.Column("probability", sa.Float, nullable=False),
-        sa.Column("latency_ms", sa.Float, nullable=False),
-    )
-    op.create_index("ix_resume_predictions_created_at", "resume_predictions", ["created_at"])
-    op.create_index("ix_resume_predictions_text_sha256", "resume_predictions", ["text_sha256"])
-    op.create_index("ix_resume_predictions_category", "resume_predictions", ["category"])
+    """Nothing: see ``resumes_0001``."""
 
 
 def downgrade() -> None:
-    op.drop_table("resume_predictions")
+    """Nothing: see ``resumes_0001``."""

@@ -1,11 +1,11 @@
-"""Product catalogues of the similarity service: products with their vectors, and revisions.
+"""Moved to the similarity service's own migrations (issue 16).
 
 Revision ID: 0006
 Revises: 0005
-"""
 
-import sqlalchemy as sa
-from alembic import op
+Kept, doing nothing, so the chain of databases migrated before issue 16 stays whole: the
+tables are created by ``similarity_0001`` in ``services/similarity/migrations``.
+"""
 
 revision = "0006"
 down_revision = "0005"
@@ -14,24 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "catalogs",
-        sa.Column("name", sa.String(100), primary_key=True),
-        sa.Column("revision", sa.Integer, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_table(
-        "catalog_products",
-        sa.Column("catalog", sa.String(100), primary_key=True),
-        sa.Column("product_id", sa.String(200), primary_key=True),
-        sa.Column("description", sa.Text, nullable=False),
-        sa.Column("attributes", sa.Text, nullable=False),
-        sa.Column("vector", sa.LargeBinary, nullable=False),
-        sa.Column("encoder_id", sa.String(64), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    """Nothing: see ``similarity_0001``."""
 
 
 def downgrade() -> None:
-    op.drop_table("catalog_products")
-    op.drop_table("catalogs")
+    """Nothing: see ``similarity_0001``."""
