@@ -289,10 +289,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
 
 @contextmanager
 def modelworks_process(command: list[str], home: Path, ready_path: str,
-                       extra_env: dict[str, str] | None = None) -> Iterator[str]:
+                       extra_env: dict[str, str] | None = None,
+                       python: str = sys.executable) -> Iterator[str]:
     """``modelworks COMMAND --port P`` as a real process; its URL once ``ready_path`` is 200.
 
-    Its output goes to ``home / "<command>.log"``, which a test may read.
+    Its output goes to ``home / "<command>.log"``, which a test may read. ``python``: the
+    interpreter of another environment (one with a service package installed).
     """
     port = free_port()
     # Only the settings given here: a MODELWORKS_* variable of the shell must not leak in.
@@ -301,7 +303,7 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
            "MODELWORKS_LIVE_POLL_SECONDS": "0.2", **(extra_env or {})}
     with (home / f"{command[0]}.log").open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "modelworks", *command, "--port", str(port)],
+            [python, "-m", "modelworks", *command, "--port", str(port)],
             env=env, stdout=log_file, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:

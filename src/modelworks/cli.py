@@ -25,10 +25,12 @@ from modelworks.core.settings import AuthMode, Settings
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
 data_app = typer.Typer(help="Default training data.", no_args_is_help=True)
 models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
+new_app = typer.Typer(help="Start something new from a working template.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(new_app, name="new")
 console = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help="Service name, e.g. genres")]
@@ -327,6 +329,23 @@ def services_list() -> None:
     """List installed services."""
     for name in installed_service_names():
         typer.echo(name)
+
+
+@new_app.command("service")
+def new_service(
+    name: Annotated[str, typer.Argument(help="The service's name: URL prefix, metrics label")],
+    folder: Annotated[Path, typer.Option("--dir", help="Where to write its package (new)")],
+) -> None:
+    """Write a working service (a small text classifier) as its own installable package."""
+    from modelworks.scaffold import write_service
+
+    try:
+        written = write_service(name, folder, taken=installed_service_names())
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"wrote {len(written)} files into {folder}; next:\n"
+                  f"  pip install -e {folder}\n  modelworks data prepare {name}\n"
+                  f"  modelworks train {name}\n  modelworks serve")
 
 
 if __name__ == "__main__":
