@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 load generator: many kept-alive connections, GET only, on asyncio streams.
+"""A small HTTP/1.1 load generator: many kept-alive connections, GET or POST, on asyncio.
 
 General clients (httpx, requests) spend more CPU per request than the server does here; on a
 2-core machine the client would starve the server it measures. This one writes raw requests
@@ -34,14 +34,14 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def _worker(host: str, port: int, paths: Iterator[str], headers: str, deadline: float,
+async def _worker(host: str, port: int, requests: Iterator[bytes], deadline: float,
                   latencies: list[float], errors: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
-            path = next(paths)
+            raw = next(requests)
             started = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode())
+            writer.write(raw)
             status_line = await reader.readline()
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -56,19 +56,33 @@ async def _worker(host: str, port: int, paths: Iterator[str], headers: str, dead
         writer.close()
 
 
+def raw_request(host: str, path: str, headers: dict[str, str], body: bytes | None = None
+                ) -> bytes:
+    """One HTTP/1.1 request as bytes: a GET, or a JSON POST when ``body`` is given."""
+    lines = [f"{'GET' if body is None else 'POST'} {path} HTTP/1.1", f"Host: {host}",
+             *(f"{k}: {v}" for k, v in headers.items())]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
 def run_load(host: str, port: int, paths: list[str], *, connections: int, seconds: float,
-             headers: dict[str, str]) -> LoadResult:
-    """GET ``paths`` round-robin over ``connections`` connections for ``seconds``."""
-    header_text = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    cycle = itertools.cycle(paths)
+             headers: dict[str, str], bodies: list[bytes] | None = None) -> LoadResult:
+    """Send ``paths`` round-robin over ``connections`` connections for ``seconds``.
+
+    GETs, or JSON POSTs of ``bodies`` (one per path) when given.
+    """
+    requests = [raw_request(host, path, headers, bodies[i] if bodies else None)
+                for i, path in enumerate(paths)]
+    cycle = itertools.cycle(requests)
     latencies: list[float] = []
     errors: list[int] = []
 
     async def main() -> float:
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(*(_worker(host, port, cycle, header_text, deadline, latencies,
-                                       errors) for _ in range(connections)))
+        await asyncio.gather(*(_worker(host, port, cycle, deadline, latencies, errors)
+                               for _ in range(connections)))
         return time.perf_counter() - started
 
     elapsed = asyncio.run(main())

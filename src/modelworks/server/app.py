@@ -147,12 +147,11 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     _install_error_handlers(app)
     jobs_router = build_jobs_router(services, jobs, runner, settings)
     auth_router = build_auth_router(app.state.tokens, limiter)
-    app.include_router(jobs_router)
     app.state.limiter = limiter
-    app.include_router(auth_router)
-    included = [jobs_router, auth_router]
 
     service_routes: dict[str, list[APIRoute]] = {}
+    service_routers: list[APIRouter] = []
+    prediction_routers: list[APIRouter] = []
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
@@ -166,10 +165,14 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         for endpoint in service.endpoints(context):
             mount(predictions_router, endpoint, service=name, live=live[name],
                   sink=predictions, max_upload_bytes=settings.max_upload_bytes)
+        # Routing tries routes in order, one regular expression each: predictions come first.
         app.include_router(predictions_router)
-        app.include_router(router)
-        included += [predictions_router, router]
+        prediction_routers.append(predictions_router)
+        service_routers.append(router)
         service_routes[name] = documented_routes(predictions_router) + documented_routes(router)
+    for router in (jobs_router, auth_router, *service_routers):
+        app.include_router(router)
+    included = [*prediction_routers, jobs_router, auth_router, *service_routers]
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
             describe_auth(settings.auth, service_routes))
