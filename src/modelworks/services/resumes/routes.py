@@ -53,8 +53,8 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
         started = time.perf_counter()
         answer = loaded.model.classify([text])[0]
         latency_ms = (time.perf_counter() - started) * 1000
-        prediction_id = await run_in_threadpool(
-            history.add, text=text, model_version=loaded.version, request_id=request_id(),
+        prediction_id = await history.add(
+            text=text, model_version=loaded.version, request_id=request_id(),
             label=answer.label, category=answer.category, probability=answer.probability,
             latency_ms=latency_ms)
         payload: Any = answer.label  # the contract: the bare label
