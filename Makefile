@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run serve test lint types unit bench chaos lock clean
+.PHONY: setup browser run serve test lint types unit bench bench-peers chaos lock clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,19 @@ bench: setup
 	$(BIN)/python -m benchmarks.resumes_bench
 	$(BIN)/python -m benchmarks.similarity_bench
 	$(BIN)/python -m benchmarks.workers_bench
+
+# modelworks beside plain FastAPI, Flask, LitServe and BentoML serving the same model; the
+# peers live in an environment of their own. Writes the table into docs/performance.md.
+PEERS := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed-stamp
+
+$(PEERS_STAMP): pyproject.toml requirements.lock benchmarks/peers/requirements.txt
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install --quiet --disable-pip-version-check -e . -r benchmarks/peers/requirements.txt
+	touch $(PEERS_STAMP)
+
+bench-peers: setup $(PEERS_STAMP)
+	$(BIN)/python -m benchmarks.peers.run
 
 # The long fault runs (database outage, SIGTERM/SIGKILL under load, kill -9 during promotion
 # and training, bad inputs), printing their counts; PostgreSQL on 127.0.0.1:5432 as for tests.

@@ -34,6 +34,30 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+async def _read_response(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
+    """The status line of one response, and whether the server keeps the connection open."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
+    length, chunked, keep_alive = 0, False, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and value == b"chunked":
+            chunked = True
+        elif name == b"connection" and value == b"close":
+            keep_alive = False
+    if not chunked:
+        await reader.readexactly(length)
+        return status_line, keep_alive
+    while (size := int((await reader.readline()).split(b";")[0], 16)) > 0:
+        await reader.readexactly(size + 2)
+    await reader.readline()
+    return status_line, keep_alive
+
+
 async def _worker(host: str, port: int, requests: Iterator[bytes], deadline: float,
                   latencies: list[float], errors: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
@@ -42,16 +66,18 @@ async def _worker(host: str, port: int, requests: Iterator[bytes], deadline: flo
             raw = next(requests)
             started = time.perf_counter()
             writer.write(raw)
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            latencies.append((time.perf_counter() - started) * 1000)
-            if b" 200 " not in status_line:
+            try:
+                status_line, keep_alive = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
                 errors.append(1)
+                keep_alive = False
+            else:
+                latencies.append((time.perf_counter() - started) * 1000)
+                if b" 200 " not in status_line:
+                    errors.append(1)
+            if not keep_alive:  # servers that close after each answer: a new connection
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
     finally:
         writer.close()
 

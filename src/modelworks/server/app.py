@@ -151,7 +151,6 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
 
     service_routes: dict[str, list[APIRoute]] = {}
     service_routers: list[APIRouter] = []
-    prediction_routers: list[APIRouter] = []
     for name, service in services.items():
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
@@ -159,20 +158,18 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             feedback=FeedbackStore(engine, name), periodic=periodic,
             metrics=metrics.registry)
         router = service.router(context)
-        # Declared prediction endpoints go on a router of their own: the service's router may
-        # carry a prefix, and an endpoint's path is absolute (the seed contracts keep theirs).
-        predictions_router = APIRouter(tags=[name])
-        for endpoint in service.endpoints(context):
-            mount(predictions_router, endpoint, service=name, live=live[name],
-                  sink=predictions, max_upload_bytes=settings.max_upload_bytes)
-        # Routing tries routes in order, one regular expression each: predictions come first.
-        app.include_router(predictions_router)
-        prediction_routers.append(predictions_router)
+        # Declared prediction endpoints go straight on the application's router, before every
+        # other route: routing tries routes in order, one regular expression each. (A service's
+        # router may carry a prefix; an endpoint's path is absolute, as the seed contracts are.)
+        endpoint_routes = [
+            mount(app.router, endpoint, service=name, live=live[name], sink=predictions,
+                  max_upload_bytes=settings.max_upload_bytes)
+            for endpoint in service.endpoints(context)]
         service_routers.append(router)
-        service_routes[name] = documented_routes(predictions_router) + documented_routes(router)
+        service_routes[name] = [*endpoint_routes, *documented_routes(router)]
     for router in (jobs_router, auth_router, *service_routers):
         app.include_router(router)
-    included = [*prediction_routers, jobs_router, auth_router, *service_routers]
+    included = [jobs_router, auth_router, *service_routers]
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
             describe_auth(settings.auth, service_routes))

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.routing import request_response
 
 from modelworks.sdk.requests import request_id
 
@@ -57,8 +59,12 @@ def _errors(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
 
 
 def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveModel[Any],
-          sink: PredictionSink, max_upload_bytes: int) -> None:
-    """Add ``endpoint`` to ``router`` on the shared prediction path."""
+          sink: PredictionSink, max_upload_bytes: int) -> APIRoute:
+    """Add ``endpoint`` to ``router`` on the shared prediction path; the route it made.
+
+    Mount on the application's own router: the route serves through a handler of its own
+    (below), which ``include_router`` would not copy.
+    """
     codec = endpoint.request
 
     async def handle(request: Request) -> Response:
@@ -86,6 +92,7 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
         success["content"] = {"application/json": {"example": endpoint.response_example}}
     router.add_api_route(
         endpoint.path, handle, methods=[endpoint.method], summary=endpoint.summary,
+        tags=[service],
         description=endpoint.description, response_model=endpoint.response,
         responses={200: success, **_errors(endpoint)},
         dependencies=[Depends(endpoint.access)],
@@ -94,3 +101,16 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
                 option.name for option in codec.options],
             "examples": [{"summary": example.summary, "value": example.value,
                           "query": dict(example.query)} for example in endpoint.examples]}})
+    route = router.routes[-1]
+    assert isinstance(route, APIRoute)
+    # FastAPI keeps the route's documentation (schemas, examples, its declared access rule);
+    # serving skips its dependency solver: the access check and ``handle`` are all there is
+    # to run, and the solver cost more than the rest of a lookup's path.
+    access = endpoint.access
+
+    async def serve(request: Request) -> Response:
+        await access(request)
+        return await handle(request)
+
+    route.app = request_response(serve)
+    return route

@@ -1,0 +1,1 @@
+"""modelworks beside plain FastAPI, Flask, LitServe and BentoML (``make bench-peers``)."""
