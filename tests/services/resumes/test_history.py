@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from modelworks.server.db import make_engine, migrate
-from modelworks.services.resumes.history import PredictionHistory, ResumePrediction
+from modelworks.services.resumes.history import (
+    PREVIEW_CHARS,
+    PredictionHistory,
+    ResumePrediction,
+    preview,
+)
 
 
 @pytest.fixture
@@ -38,11 +45,11 @@ def test_concurrent_rows_share_commits_and_each_gets_its_own_id(engine: Engine) 
     counting = threading.Lock()
     original = history._commit
 
-    def counted(group: list) -> None:  # type: ignore[type-arg]
+    def counted(*args: Any) -> Any:
         nonlocal commits
         with counting:
             commits += 1
-        original(group)
+        return original(*args)
 
     history._commit = counted  # type: ignore[method-assign]
 
@@ -95,3 +102,57 @@ def test_a_request_cancelled_while_waiting_still_has_its_row_stored(engine: Engi
             break
         threading.Event().wait(0.05)
     assert set(stored_request_ids(engine).values()) == {"r1", "r2"}
+
+
+def test_the_writer_reconnects_when_the_database_drops_its_connection(engine: Engine,
+                                                                      database_url: str
+                                                                      ) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only a database server can drop a connection")
+    history = PredictionHistory(engine)
+
+    async def two_adds() -> tuple[int, int]:
+        first = await add(history, 1)
+        with engine.connect() as admin:  # what a database restart does to the writer
+            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        return first, await add(history, 2)
+
+    first, second = asyncio.run(two_adds())
+    stored = stored_request_ids(engine)
+    assert (stored[first], stored[second]) == ("r1", "r2")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_preview_reads_only_what_it_needs_and_matches_the_whole_text(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["a", "bb", " ", "   \n", "\x00", "word", "\t" * 900, "é", "x" * 300]
+    for _ in range(400):
+        resume = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 300)))
+        collapsed = " ".join(resume.replace("\x00", "\ufffd").split())
+        whole = (collapsed if len(collapsed) <= PREVIEW_CHARS
+                 else collapsed[:PREVIEW_CHARS - 1] + "…")
+        assert preview(resume) == whole
+
+
+def test_an_unexpected_writer_error_fails_its_group_and_the_writer_goes_on(engine: Engine
+                                                                          ) -> None:
+    history = PredictionHistory(engine)
+    original = history._commit
+    failures = iter([RuntimeError("a bug in the writer")])
+
+    def once_broken(*args: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return original(*args)
+
+    history._commit = once_broken  # type: ignore[method-assign]
+
+    async def two_adds() -> tuple[object, int]:
+        first = await asyncio.gather(add(history, 1), return_exceptions=True)
+        return first[0], await add(history, 2)
+
+    failed, stored_id = asyncio.run(two_adds())
+    assert isinstance(failed, RuntimeError)
+    assert stored_request_ids(engine)[stored_id] == "r2"

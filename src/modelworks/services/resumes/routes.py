@@ -53,10 +53,11 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
         started = time.perf_counter()
         answer = loaded.model.classify([text])[0]
         latency_ms = (time.perf_counter() - started) * 1000
+        digest = text_sha256(text)
         prediction_id = await history.add(
             text=text, model_version=loaded.version, request_id=request_id(),
             label=answer.label, category=answer.category, probability=answer.probability,
-            latency_ms=latency_ms)
+            latency_ms=latency_ms, digest=digest)
         payload: Any = answer.label  # the contract: the bare label
         if received.query["detail"]:
             payload = {"label": answer.label, "category": answer.category,
@@ -64,8 +65,7 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
                        "probabilities": answer.probabilities, "prediction_id": prediction_id,
                        "model_version": loaded.version}
         # The log keeps what the history keeps: a hash and a length, never the resume.
-        logged = {"prediction_id": prediction_id, "text_sha256": text_sha256(text),
-                  "chars": len(text)}
+        logged = {"prediction_id": prediction_id, "text_sha256": digest, "chars": len(text)}
         return Answer(payload, inputs=[logged], outputs=[answer.category])
 
     return [Endpoint(
