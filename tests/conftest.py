@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from modelworks.core.encoders.minilm import MiniLMAssets, ensure_minilm_assets
@@ -342,3 +345,23 @@ def running_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMA
     copy_registry(genres_registry, home)
     with served(home, "resumes,movies,genres") as url:
         yield RunningApi(url, home)
+
+
+@contextmanager
+def uvicorn_thread(app: FastAPI) -> Iterator[str]:
+    """``app`` under a real uvicorn server in this process; its URL once it listens."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

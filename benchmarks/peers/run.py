@@ -8,6 +8,7 @@ server's proportional memory (PSS, whole process tree) is read. Medians over the
 each contender's ratio to modelworks, go into ``docs/performance.md``.
 
     python -m benchmarks.peers.run [--rounds 3] [--seconds 5] [--scenarios resumes-real,...]
+                                   [--contenders "modelworks;plain FastAPI"]
 
 modelworks runs as deployed (auth on with a key, metrics, the prediction log and the resume
 history); the peers run as their documentation shows, with nothing around the model call.
@@ -126,6 +127,9 @@ CONTENDERS = [
     Contender("modelworks", lambda port, service: [
         str(MAIN_PYTHON), "-m", "modelworks", "serve", "--services", service, "--port",
         str(port)], "/readyz", keyed=True),
+    Contender("modelworks, no batching", lambda port, service: [
+        str(MAIN_PYTHON), "-m", "modelworks", "serve", "--services", service, "--port",
+        str(port)], "/readyz", keyed=True, env={"MODELWORKS_BATCH_SIZES": '{"resumes": 0}'}),
     Contender("plain FastAPI", lambda port, service: [
         str(PEERS_BIN / "python"), "-m", "uvicorn", "benchmarks.peers.fastapi_app:app",
         "--port", str(port)], "/healthz"),
@@ -141,8 +145,9 @@ CONTENDERS = [
     Contender("BentoML, batch 16", _peer("benchmarks.peers.bentoml_app"), "/readyz",
               env={"PEER_BATCH": "16"}, shape=batched_body),
 ]
-BATCHING = {"LitServe, batch 16", "BentoML, batch 16"}
-"""Contenders that only the resumes scenarios measure (batching does nothing for a lookup)."""
+BATCHING = {"modelworks, no batching", "LitServe, batch 16", "BentoML, batch 16"}
+"""Contenders only the resumes scenarios measure: batching on or off changes nothing for a
+lookup."""
 UNBATCHED_SCENARIOS = {"interests"}
 
 
@@ -277,13 +282,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
-    parser.add_argument("--contenders", default="")
+    parser.add_argument("--contenders", default="", help="names separated by ';'")
     parser.add_argument("--home", type=Path, default=REPO / ".modelworks-peers")
     parser.add_argument("--no-doc", action="store_true", help="print the table only")
     args = parser.parse_args()
     scenarios = [SCENARIOS[name] for name in args.scenarios.split(",")]
     contenders = [c for c in CONTENDERS
-                  if not args.contenders or c.name in args.contenders.split(",")]
+                  if not args.contenders or c.name in args.contenders.split(";")]
     if not (PEERS_BIN / "python").exists():
         raise SystemExit("the peers' environment is missing: run `make bench-peers`")
     prepare_home(args.home, {s.service for s in scenarios})

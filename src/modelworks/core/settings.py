@@ -160,6 +160,12 @@ class Settings(BaseSettings):
         description="Where the dashboard finds the API (it talks to nothing else).",
     )
 
+    batch_sizes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Largest batch per service for endpoints that batch concurrent requests, "
+                    "as JSON, e.g. `{\"resumes\": 64}`; 0 turns batching off for that service; "
+                    "absent: the size the service declares.",
+    )
     service_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Settings of individual services as JSON, e.g. "

@@ -212,6 +212,24 @@ Predict = Callable[[Loaded[Any], Received[Any]], "Answer | Awaitable[Answer]"]
 
 
 @dataclass(frozen=True)
+class Batch:
+    """Run the model once for requests that arrive together (adaptive batching).
+
+    While one batch runs (in a worker thread), the requests that arrive meanwhile wait and go
+    together into the next, up to ``max_size``: the window is the model's own latency, so a
+    lone client never waits for company and a busy server batches as much as its load allows.
+    ``run`` takes the live model and the requests, already read and checked, and returns one
+    result per request, in order; ``finish`` turns one result into that request's ``Answer``
+    (on the event loop; it may be a coroutine function, e.g. to store a row). A batch that
+    fails is run again one request at a time, so only the request at fault gets its error.
+    """
+
+    run: Callable[[Loaded[Any], list[Received[Any]]], list[Any]]
+    finish: Callable[[Loaded[Any], Received[Any], Any], Answer | Awaitable[Answer]]
+    max_size: int = 32
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One prediction endpoint of a service."""
 
@@ -234,3 +252,6 @@ class Endpoint:
     response_example: Any = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     """Headers of its own the answer carries (name → meaning), for the docs."""
+    batch: Batch | None = None
+    """Batch concurrent requests to this endpoint (``predict`` still serves when batching is
+    turned off with ``MODELWORKS_BATCH_SIZES``)."""

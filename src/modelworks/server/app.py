@@ -163,7 +163,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         # router may carry a prefix; an endpoint's path is absolute, as the seed contracts are.)
         endpoint_routes = [
             mount(app.router, endpoint, service=name, live=live[name], sink=predictions,
-                  max_upload_bytes=settings.max_upload_bytes)
+                  max_upload_bytes=settings.max_upload_bytes,
+                  batch_size=settings.batch_sizes.get(name))
             for endpoint in service.endpoints(context)]
         service_routers.append(router)
         service_routes[name] = [*endpoint_routes, *documented_routes(router)]

@@ -9,6 +9,7 @@ OpenAPI operation carries the request and response schemas, the examples and eve
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from typing import TYPE_CHECKING, Any
@@ -25,9 +26,9 @@ from modelworks.sdk.requests import request_id
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from modelworks.core.live import LiveModel
+    from modelworks.core.live import LiveModel, Loaded
     from modelworks.core.service import PredictionSink
-    from modelworks.sdk.endpoints import Answer, Endpoint
+    from modelworks.sdk.endpoints import Answer, Batch, Endpoint, Received
 
 
 EXTENSION = "x-modelworks-prediction"
@@ -58,22 +59,86 @@ def _errors(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
             for status, text in sorted(statuses.items())}
 
 
+class Batcher:
+    """Groups the requests of one endpoint that arrive while its model is busy (``Batch``)."""
+
+    def __init__(self, batch: Batch, max_size: int) -> None:
+        self.batch = batch
+        self.max_size = max_size
+        self._waiting: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def submit(self, loaded: Loaded[Any], received: Received[Any]) -> Any:
+        """The request's result from ``batch.run``, computed with whatever came with it."""
+        result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((loaded, received, result))
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain())
+        return await result
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                # One model per run: requests that took the previous version before a swap
+                # go in a run of their own.
+                model = self._waiting[0][0]
+                group = [item for item in self._waiting if item[0] is model][:self.max_size]
+                chosen = {id(item) for item in group}
+                self._waiting = [item for item in self._waiting if id(item) not in chosen]
+                await self._run(model, group)
+        finally:
+            self._draining = None
+
+    async def _run(self, model: Loaded[Any],
+                   group: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]]) -> None:
+        failure: Exception | None = None
+        results: list[Any] = []
+        try:
+            results = await run_in_threadpool(self.batch.run, model,
+                                              [received for _, received, _ in group])
+            if len(results) != len(group):
+                raise RuntimeError(f"a batch of {len(group)} gave {len(results)} results")
+        except Exception as exc:
+            if len(group) > 1:  # find the request at fault: each alone
+                for item in group:
+                    await self._run(model, [item])
+                return
+            failure = exc
+        for position, (_, _, waiting) in enumerate(group):
+            if waiting.done():  # its client left meanwhile
+                continue
+            if failure is not None:
+                waiting.set_exception(failure)
+            else:
+                waiting.set_result(results[position])
+
+
 def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveModel[Any],
-          sink: PredictionSink, max_upload_bytes: int) -> APIRoute:
+          sink: PredictionSink, max_upload_bytes: int, batch_size: int | None = None
+          ) -> APIRoute:
     """Add ``endpoint`` to ``router`` on the shared prediction path; the route it made.
 
     Mount on the application's own router: the route serves through a handler of its own
-    (below), which ``include_router`` would not copy.
+    (below), which ``include_router`` would not copy. ``batch_size``: the largest batch when
+    the endpoint declares batching (``None``: its own ``max_size``; 0: no batching).
     """
     codec = endpoint.request
+    batcher = None
+    if endpoint.batch is not None and batch_size != 0:
+        batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size)
 
     async def handle(request: Request) -> Response:
         received = await codec.read(request, max_upload_bytes)
         loaded = live.current()
         started = time.perf_counter()
-        outcome: Answer | Awaitable[Answer] = (
-            await run_in_threadpool(endpoint.predict, loaded, received)
-            if endpoint.cpu_bound else endpoint.predict(loaded, received))
+        outcome: Answer | Awaitable[Answer]
+        if batcher is not None:
+            result = await batcher.submit(loaded, received)
+            outcome = batcher.batch.finish(loaded, received, result)
+        elif endpoint.cpu_bound:
+            outcome = await run_in_threadpool(endpoint.predict, loaded, received)
+        else:
+            outcome = endpoint.predict(loaded, received)
         answer = await outcome if inspect.isawaitable(outcome) else outcome
         latency_ms = (time.perf_counter() - started) * 1000
         sink.record(service=service, model_version=loaded.version,

@@ -1,0 +1,161 @@
+"""Adaptive batching: requests that arrive while the model is busy share its next run."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.core.live import Loaded
+from modelworks.sdk.endpoints import Batch, Received
+from modelworks.server.app import create_app
+from modelworks.server.endpoints import Batcher
+from tests.conftest import copy_registry, make_settings, uvicorn_thread
+
+MODEL = Loaded(1, "model v1")
+
+
+class Recorder:
+    """A model that doubles numbers, takes a while, and remembers each run's size."""
+
+    def __init__(self, seconds: float = 0.02, bad: int | None = None) -> None:
+        self.seconds = seconds
+        self.bad = bad
+        self.runs: list[list[int]] = []
+        self.models: list[str] = []
+        self.lock = threading.Lock()
+
+    def run(self, loaded: Loaded[Any], requests: list[Received[int]]) -> list[int]:
+        values = [received.body for received in requests]
+        with self.lock:
+            self.runs.append(values)
+            self.models.append(loaded.model)
+        time.sleep(self.seconds)
+        if self.bad in values:
+            raise ValueError(f"cannot take {self.bad}")
+        return [value * 2 for value in values]
+
+
+def batcher(recorder: Recorder, max_size: int = 32) -> Batcher:
+    return Batcher(Batch(run=recorder.run, finish=lambda *_: None, max_size=max_size), max_size)
+
+
+def test_a_lone_request_runs_at_once_in_a_batch_of_one() -> None:
+    recorder = Recorder(seconds=0)
+
+    async def one() -> int:
+        return int(await batcher(recorder).submit(MODEL, Received(21)))
+
+    assert asyncio.run(one()) == 42
+    assert recorder.runs == [[21]]
+
+
+def test_requests_arriving_while_the_model_runs_share_the_next_run() -> None:
+    recorder = Recorder()
+
+    async def burst() -> list[int]:
+        shared = batcher(recorder)
+        first = asyncio.ensure_future(shared.submit(MODEL, Received(0)))
+        await asyncio.sleep(0.005)  # the first run has started
+        rest = [shared.submit(MODEL, Received(n)) for n in range(1, 21)]
+        return [int(v) for v in await asyncio.gather(first, *rest)]
+
+    assert asyncio.run(burst()) == [2 * n for n in range(21)]
+    assert recorder.runs == [[0], list(range(1, 21))]
+
+
+def test_a_batch_never_passes_its_size() -> None:
+    recorder = Recorder()
+
+    async def burst() -> list[Any]:
+        shared = batcher(recorder, max_size=8)
+        first = asyncio.ensure_future(shared.submit(MODEL, Received(0)))
+        await asyncio.sleep(0.005)
+        return list(await asyncio.gather(first, *(shared.submit(MODEL, Received(n))
+                                                  for n in range(1, 21))))
+
+    asyncio.run(burst())
+    assert [len(run) for run in recorder.runs] == [1, 8, 8, 4]
+
+
+def test_only_the_request_at_fault_gets_the_error() -> None:
+    recorder = Recorder(bad=7)
+
+    async def burst() -> list[Any]:
+        shared = batcher(recorder)
+        first = asyncio.ensure_future(shared.submit(MODEL, Received(0)))
+        await asyncio.sleep(0.005)
+        return list(await asyncio.gather(first, *(shared.submit(MODEL, Received(n))
+                                                  for n in range(1, 11)),
+                                         return_exceptions=True))
+
+    outcomes = asyncio.run(burst())
+    assert isinstance(outcomes[7], ValueError)
+    assert [o for i, o in enumerate(outcomes) if i != 7] == [2 * n for n in range(11) if n != 7]
+
+
+def test_requests_that_took_different_model_versions_never_share_a_run() -> None:
+    recorder = Recorder()
+    newer = Loaded(2, "model v2")
+
+    async def burst() -> list[Any]:
+        shared = batcher(recorder)
+        first = asyncio.ensure_future(shared.submit(MODEL, Received(0)))
+        await asyncio.sleep(0.005)
+        return list(await asyncio.gather(first, *(
+            shared.submit(MODEL if n % 2 else newer, Received(n)) for n in range(1, 7))))
+
+    asyncio.run(burst())
+    assert recorder.models == ["model v1", "model v1", "model v2"]
+    assert recorder.runs == [[0], [1, 3, 5], [2, 4, 6]]
+
+
+def test_a_client_that_leaves_does_not_break_the_others() -> None:
+    recorder = Recorder()
+
+    async def burst() -> list[int]:
+        shared = batcher(recorder)
+        first = asyncio.ensure_future(shared.submit(MODEL, Received(0)))
+        await asyncio.sleep(0.005)
+        leaving = asyncio.ensure_future(shared.submit(MODEL, Received(1)))
+        staying = asyncio.ensure_future(shared.submit(MODEL, Received(2)))
+        await asyncio.sleep(0)
+        leaving.cancel()
+        return [int(await first), int(await staying)]
+
+    assert asyncio.run(burst()) == [0, 4]
+
+
+@pytest.mark.parametrize("sizes", [{}, {"resumes": 0}])
+def test_resumes_answers_and_stores_every_concurrent_request_batched_or_not(
+        tmp_path: Path, minilm_assets: MiniLMAssets, resumes_registry: Path,
+        sizes: dict[str, int]) -> None:
+    home = tmp_path / "home"
+    copy_registry(resumes_registry, home)
+    settings = make_settings(home, minilm_assets, services=["resumes"], batch_sizes=sizes)
+    texts = [f"Senior Java developer number {n}: Spring Boot, Hibernate, Maven and JUnit."
+             if n % 2 else f"Oracle DBA number {n}: RMAN, Data Guard, RAC and AWR tuning."
+             for n in range(40)]
+
+    async def burst(url: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            return list(await asyncio.gather(*(
+                client.post("/api/inference", params={"detail": "true"}, json={"text": text})
+                for text in texts)))
+
+    with uvicorn_thread(create_app(settings)) as url:  # type: ignore[arg-type]
+        answers = asyncio.run(burst(url))
+        stored = httpx.get(f"{url}/api/predictions", params={"limit": 100}).json()
+    assert [a.status_code for a in answers] == [200] * len(texts)
+    categories = [a.json()["category"] for a in answers]
+    assert categories == ["Java Developer" if n % 2 else "Oracle DBA" for n in range(40)]
+    assert stored["total"] == len(texts)
+    by_id = {item["prediction_id"]: item for item in stored["items"]}
+    for answer in answers:
+        assert by_id[answer.json()["prediction_id"]]["category"] == answer.json()["category"]
