@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from modelworks.core.budget import Budget, check_budget, current_budget
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.live import Loaded
 from modelworks.sdk.endpoints import Batch, Received
@@ -159,3 +160,18 @@ def test_resumes_answers_and_stores_every_concurrent_request_batched_or_not(
     by_id = {item["prediction_id"]: item for item in stored["items"]}
     for answer in answers:
         assert by_id[answer.json()["prediction_id"]]["category"] == answer.json()["category"]
+
+
+def test_a_batch_does_not_run_under_the_first_request_s_budget() -> None:
+    def run(loaded: Loaded[Any], requests: list[Received[int]]) -> list[int]:
+        check_budget()  # raises if the batch ran under the gone client's budget
+        return [received.body for received in requests]
+
+    async def first_client_gone() -> int:
+        gone = Budget(30)
+        gone.stop()
+        current_budget.set(gone)
+        shared = Batcher(Batch(run=run, finish=lambda *_: None), 32)
+        return int(await shared.submit(MODEL, Received(5)))
+
+    assert asyncio.run(first_client_gone()) == 5

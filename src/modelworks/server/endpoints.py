@@ -10,6 +10,7 @@ OpenAPI operation carries the request and response schemas, the examples and eve
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import time
 from typing import TYPE_CHECKING, Any
@@ -68,12 +69,19 @@ class Batcher:
         self._waiting: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
 
+    @property
+    def busy(self) -> bool:
+        """Whether a batch is running or waiting."""
+        return self._draining is not None
+
     async def submit(self, loaded: Loaded[Any], received: Received[Any]) -> Any:
         """The request's result from ``batch.run``, computed with whatever came with it."""
         result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append((loaded, received, result))
         if self._draining is None:
-            self._draining = asyncio.create_task(self._drain())
+            # A context of its own: the batch serves many requests, so it must not run under
+            # the first one's deadline or stop when that one's client leaves.
+            self._draining = asyncio.create_task(self._drain(), context=contextvars.Context())
         return await result
 
     async def _drain(self) -> None:
@@ -127,12 +135,24 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
     if endpoint.batch is not None and batch_size != 0:
         batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size)
 
+    in_flight = 0
+
     async def handle(request: Request) -> Response:
+        nonlocal in_flight
+        in_flight += 1
+        try:
+            return await answer_one(request)
+        finally:
+            in_flight -= 1
+
+    async def answer_one(request: Request) -> Response:
         received = await codec.read(request, max_upload_bytes)
         loaded = live.current()
         started = time.perf_counter()
         outcome: Answer | Awaitable[Answer]
-        if batcher is not None:
+        # A request alone (nothing else in flight, no batch running) is answered directly:
+        # the hop to a batch thread would only add latency. With company, it joins a batch.
+        if batcher is not None and (in_flight > 1 or batcher.busy):
             result = await batcher.submit(loaded, received)
             outcome = batcher.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound:
