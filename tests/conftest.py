@@ -226,6 +226,13 @@ def copy_registry(source: Path, home: Path) -> None:
     shutil.copytree(source, home / "registry", dirs_exist_ok=True)
 
 
+def home_with_registries(folder: Path, *registries: Path) -> Path:
+    """``folder`` as a home holding its own copy of each registry."""
+    for registry in registries:
+        copy_registry(registry, folder)
+    return folder
+
+
 SMALL_RESUMES = ResumeConfig(n_resumes=700, seed=11)
 
 

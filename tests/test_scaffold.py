@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import sysconfig
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +146,6 @@ def test_its_predict_route_answers_and_logs_one_row_per_text(installed: Installe
 
 
 def wait_for_rows(database: Path, request_id: str, count: int) -> list[tuple[str, str]]:
-    import time
-
     deadline = time.monotonic() + 10
     while True:
         with sqlite3.connect(database) as connection:

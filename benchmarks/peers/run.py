@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -310,7 +309,6 @@ def main() -> None:
     print(text)
     if not args.no_doc:
         write_doc(text)
-    shutil.rmtree(args.home / "spool", ignore_errors=True)
 
 
 if __name__ == "__main__":

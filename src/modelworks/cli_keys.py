@@ -37,7 +37,7 @@ def keys_create(
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    from modelworks.server.auth import Scope
+    from modelworks.sdk.access import Scope
 
     try:
         scopes = [Scope(s) for s in scope]

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import AuthMode
+from modelworks.sdk.access import Scope
 from modelworks.server.app import create_app
-from modelworks.server.auth import KeyStore, Scope
+from modelworks.server.auth import KeyStore
 from modelworks.server.db import Prediction
 from tests.conftest import PEER_SAMPLES, make_settings, movies_csv
 

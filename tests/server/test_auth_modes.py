@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import AuthMode
 from modelworks.server.app import create_app
-from tests.conftest import copy_registry, make_settings
+from tests.conftest import copy_registry, home_with_registries, make_settings
 
 ALWAYS_OPEN = {("GET", "/"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
                ("GET", "/health"), ("GET", "/predict")}
@@ -32,11 +32,9 @@ OPEN = {AuthMode.REQUIRED: ALWAYS_OPEN, AuthMode.CONTRACT: ALWAYS_OPEN | DOCUMEN
 def home(tmp_path_factory: pytest.TempPathFactory, genres_registry: Path,
          interests_registry: Path, movies_registry: Path, resumes_registry: Path,
          similarity_registry: Path) -> Path:
-    folder = tmp_path_factory.mktemp("auth-modes")
-    for registry in (genres_registry, interests_registry, movies_registry, resumes_registry,
-                     similarity_registry):
-        copy_registry(registry, folder)
-    return folder
+    return home_with_registries(tmp_path_factory.mktemp("auth-modes"), genres_registry,
+                                interests_registry, movies_registry, resumes_registry,
+                                similarity_registry)
 
 
 @pytest.fixture(scope="module", params=[AuthMode.REQUIRED, AuthMode.CONTRACT])

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from modelworks.server.auth import KeyStore, Scope
+from modelworks.sdk.access import Scope
+from modelworks.server.auth import KeyStore
 from modelworks.server.db import ApiKey, Prediction, make_engine, migrate
 from modelworks.server.prediction_log import PredictionLog
 

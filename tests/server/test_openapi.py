@@ -18,7 +18,7 @@ from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import AuthMode
 from modelworks.server.app import create_app
 from modelworks.server.db import Prediction
-from tests.conftest import copy_registry, make_settings
+from tests.conftest import copy_registry, home_with_registries, make_settings
 
 PREDICTIONS = [("post", "/genres/predict"), ("post", "/api/recommend"),
                ("get", "/interests/{user_handle}"), ("post", "/api/inference"),
@@ -29,11 +29,9 @@ PREDICTIONS = [("post", "/genres/predict"), ("post", "/api/recommend"),
 def home(tmp_path_factory: pytest.TempPathFactory, genres_registry: Path,
          interests_registry: Path, movies_registry: Path, resumes_registry: Path,
          similarity_registry: Path) -> Path:
-    folder = tmp_path_factory.mktemp("openapi")
-    for registry in (genres_registry, interests_registry, movies_registry, resumes_registry,
-                     similarity_registry):
-        copy_registry(registry, folder)
-    return folder
+    return home_with_registries(tmp_path_factory.mktemp("openapi"), genres_registry,
+                                interests_registry, movies_registry, resumes_registry,
+                                similarity_registry)
 
 
 @pytest.fixture(scope="module", params=[AuthMode.REQUIRED, AuthMode.CONTRACT])

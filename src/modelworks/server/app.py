@@ -29,9 +29,10 @@ from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
 from modelworks.core.service import Selectable, Service, ServiceContext, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
+from modelworks.sdk.access import AdminKey
 from modelworks.sdk.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.sdk.requests import request_id
-from modelworks.server.auth import AdminKey, KeyStore, authorize
+from modelworks.server.auth import KeyStore, authorize
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
 from modelworks.server.endpoints import mount

@@ -25,16 +25,10 @@ from sqlalchemy.orm import Session
 from modelworks.sdk.access import (
     ANONYMOUS,
     CONTRACT_CLIENT,
-    AdminKey,
-    ContractPredict,
-    ContractTrain,
     Forbidden,
-    HistoryKey,
-    PredictKey,
     Principal,
     Requirement,
     Scope,
-    TrainKey,
     Unauthorized,
 )
 from modelworks.server.db import ApiKey
@@ -45,9 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["ANONYMOUS", "AdminKey", "ContractPredict", "ContractTrain", "Forbidden", "HistoryKey",
-           "KeyStore", "PredictKey", "Principal", "Requirement", "Scope", "TrainKey",
-           "Unauthorized", "authorize", "presented_key"]
+__all__ = ["KeyStore", "authorize", "presented_key"]
 
 log = logging.getLogger(__name__)
 _MAX_REMEMBERED = 10_000

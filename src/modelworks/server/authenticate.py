@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelworks.sdk.access import ANONYMOUS, Principal, Unauthorized
 from modelworks.sdk.bodies import openapi_json_body, parse_json_body, read_small_body
-from modelworks.server.auth import ANONYMOUS, KeyStore, Principal, Unauthorized
+from modelworks.server.auth import KeyStore
 from modelworks.server.limiter import FailureLimiter
 from modelworks.server.tokens import TokenIssuer
 

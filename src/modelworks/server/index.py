@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 
 from modelworks.core.service import Rooted
 from modelworks.core.settings import AuthMode
-from modelworks.server.auth import Requirement
+from modelworks.sdk.access import Requirement
 
 if TYPE_CHECKING:
     from fastapi.dependencies.models import Dependant

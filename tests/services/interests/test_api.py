@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.settings import AuthMode, Settings
+from modelworks.sdk.access import Scope
 from modelworks.server.app import create_app
-from modelworks.server.auth import KeyStore, Scope
+from modelworks.server.auth import KeyStore
 from modelworks.server.db import make_engine
 from tests.conftest import SEED_USERS_FILE, copy_registry, make_settings
 

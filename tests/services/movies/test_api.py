@@ -138,7 +138,7 @@ def test_missing_bad_forged_and_expired_tokens_get_401(client: TestClient, setti
 
 
 def _principal(key_id: str = "someone") -> Any:
-    from modelworks.server.auth import Principal, Scope
+    from modelworks.sdk.access import Principal, Scope
 
     return Principal(key_id, "test", frozenset({Scope.PREDICT}))
 

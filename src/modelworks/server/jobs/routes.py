@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from modelworks.core.errors import DataError, NotFound
 from modelworks.core.service import TrainOptions
 from modelworks.core.training import choose_model
+from modelworks.sdk.access import TrainKey
 from modelworks.sdk.params import flag
 from modelworks.sdk.uploads import openapi_form, read_form
-from modelworks.server.auth import TrainKey
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobStore
 

@@ -138,42 +138,41 @@ class PredictionHistory:
                 del self._waiting[:self.max_group]
             try:
                 connection = self._commit(group, connection)
-            except Exception as exc:  # never leave a request waiting for a dead writer
-                log.exception("resume history writer failed")
+            except Exception as exc:  # every waiting request answers with the error
+                if not isinstance(exc, DBAPIError):
+                    log.exception("resume history writer failed")
                 for _, stored in group:
-                    if not stored.done():
+                    if not stored.done():  # a cancelled request has nobody to tell
                         stored.set_exception(exc)
                 connection = None
 
     def _commit(self, group: list[tuple[dict[str, Any], Future[int]]],
-                connection: Connection | None) -> Connection | None:
+                connection: Connection | None) -> Connection:
+        """Insert the group in one transaction and hand each request its id; the connection."""
         # A request cancelled meanwhile (its client left) still has its prediction stored;
         # from here on no future can be cancelled, so setting its outcome cannot fail.
         waiting = [stored.set_running_or_notify_cancel() for _, stored in group]
         rows = [row for row, _ in group]
         try:
+            connection = connection or self.engine.connect()
             try:
-                connection = connection or self.engine.connect()
                 ids = self._insert_rows(connection, rows)
             except DBAPIError as exc:
-                if not exc.connection_invalidated or connection is None:
+                if not exc.connection_invalidated:
                     raise
                 # The kept connection died (a database restart): once more on a fresh one,
                 # as the pool's pre-ping would have done.
                 connection.close()
                 connection = self.engine.connect()
                 ids = self._insert_rows(connection, rows)
-        except Exception as exc:  # every waiting request answers with the database's error
+        except Exception:
             if connection is not None:
                 connection.invalidate()
                 connection.close()
-            for (_, stored), wanted in zip(group, waiting, strict=True):
-                if wanted:
-                    stored.set_exception(exc)
-            return None
+            raise
         for (_, stored), wanted, row_id in zip(group, waiting, ids, strict=True):
             if wanted:
-                stored.set_result(int(row_id))
+                stored.set_result(row_id)
         return connection
 
     def _insert_rows(self, connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
