@@ -65,8 +65,10 @@ $(PEERS_STAMP): pyproject.toml requirements.lock benchmarks/peers/requirements.t
 	$(PEERS)/bin/pip install --quiet --disable-pip-version-check -e . -r benchmarks/peers/requirements.txt
 	touch $(PEERS_STAMP)
 
+# PEERS_ARGS, e.g. "--rounds 2 --seconds 3" or "--scenarios similarity,genres".
 bench-peers: setup $(PEERS_STAMP)
-	$(BIN)/python -m benchmarks.peers.run
+	$(BIN)/python -m benchmarks.peers.run $(PEERS_ARGS)
+	$(BIN)/python -m benchmarks.cold_start
 
 # The long fault runs (database outage, SIGTERM/SIGKILL under load, kill -9 during promotion
 # and training, bad inputs), printing their counts; PostgreSQL on 127.0.0.1:5432 as for tests.

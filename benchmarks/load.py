@@ -82,23 +82,24 @@ async def _worker(host: str, port: int, requests: Iterator[bytes], deadline: flo
         writer.close()
 
 
-def raw_request(host: str, path: str, headers: dict[str, str], body: bytes | None = None
-                ) -> bytes:
-    """One HTTP/1.1 request as bytes: a GET, or a JSON POST when ``body`` is given."""
+def raw_request(host: str, path: str, headers: dict[str, str], body: bytes | None = None,
+                content_type: str = "application/json") -> bytes:
+    """One HTTP/1.1 request as bytes: a GET, or a POST of ``body`` when it is given."""
     lines = [f"{'GET' if body is None else 'POST'} {path} HTTP/1.1", f"Host: {host}",
              *(f"{k}: {v}" for k, v in headers.items())]
     if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
 
 
 def run_load(host: str, port: int, paths: list[str], *, connections: int, seconds: float,
-             headers: dict[str, str], bodies: list[bytes] | None = None) -> LoadResult:
+             headers: dict[str, str], bodies: list[bytes] | None = None,
+             content_type: str = "application/json") -> LoadResult:
     """Send ``paths`` round-robin over ``connections`` connections for ``seconds``.
 
-    GETs, or JSON POSTs of ``bodies`` (one per path) when given.
+    GETs, or POSTs of ``bodies`` (one per path, as ``content_type``) when given.
     """
-    requests = [raw_request(host, path, headers, bodies[i] if bodies else None)
+    requests = [raw_request(host, path, headers, bodies[i] if bodies else None, content_type)
                 for i, path in enumerate(paths)]
     cycle = itertools.cycle(requests)
     latencies: list[float] = []

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, UploadFile
 from pydantic import BaseModel
 
-from benchmarks.peers.work import interests_of, live_model, resume_labels, service_name
+from benchmarks.peers.work import (
+    genre_answers,
+    interests_of,
+    live_model,
+    resume_labels,
+    service_name,
+    similarity_answers,
+    similarity_cache,
+)
 
 SERVICE = service_name()
 model = live_model(SERVICE)
@@ -36,3 +44,15 @@ if SERVICE == "interests":
         if answer is None:
             raise HTTPException(404, "unknown user")
         return answer
+
+if SERVICE == "similarity":
+    cache = similarity_cache()
+
+    @app.post("/predict")
+    async def predict(body: dict[str, Any]) -> dict[str, Any]:
+        return similarity_answers(model, cache, [body])[0]
+
+if SERVICE == "genres":
+    @app.post("/genres/predict")
+    async def genres(file: UploadFile) -> dict[str, Any]:
+        return genre_answers(model, [await file.read()])[0]

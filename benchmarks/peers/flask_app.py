@@ -6,7 +6,15 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, request
 
-from benchmarks.peers.work import interests_of, live_model, resume_labels, service_name
+from benchmarks.peers.work import (
+    genre_answers,
+    interests_of,
+    live_model,
+    resume_labels,
+    service_name,
+    similarity_answers,
+    similarity_cache,
+)
 
 SERVICE = service_name()
 model = live_model(SERVICE)
@@ -31,3 +39,15 @@ if SERVICE == "interests":
         if answer is None:
             abort(404)
         return answer
+
+if SERVICE == "similarity":
+    cache = similarity_cache()
+
+    @app.post("/predict")
+    def predict() -> Any:
+        return similarity_answers(model, cache, [request.get_json()])[0]
+
+if SERVICE == "genres":
+    @app.post("/genres/predict")
+    def genres() -> Any:
+        return genre_answers(model, [request.files["file"].read()])[0]

@@ -8,7 +8,15 @@ from typing import Any
 
 import litserve as ls
 
-from benchmarks.peers.work import interests_of, live_model, resume_labels, service_name
+from benchmarks.peers.work import (
+    genre_answers,
+    interests_of,
+    live_model,
+    resume_labels,
+    service_name,
+    similarity_answers,
+    similarity_cache,
+)
 
 SERVICE = service_name()
 BATCH = int(os.environ.get("PEER_BATCH", "0"))
@@ -44,6 +52,39 @@ class InterestsAPI(ls.LitAPI):
         return answer
 
 
+class SimilarityAPI(ls.LitAPI):
+    def setup(self, device: str) -> None:
+        self.model = live_model("similarity")
+        self.cache = similarity_cache()
+
+    def decode_request(self, request):  # no annotation: LitServe would read it as a query
+        return dict(request)
+
+    def predict(self, bodies: Any) -> Any:
+        if isinstance(bodies, list):  # a batch
+            return similarity_answers(self.model, self.cache, bodies)
+        return similarity_answers(self.model, self.cache, [bodies])[0]
+
+    def encode_response(self, answer: Any) -> Any:
+        return answer
+
+
+class GenresAPI(ls.LitAPI):
+    def setup(self, device: str) -> None:
+        self.model = live_model("genres")
+
+    def decode_request(self, request):  # the multipart form, as LitServe reads it
+        return request["file"].file.read()
+
+    def predict(self, uploads: Any) -> Any:
+        if isinstance(uploads, list):  # a batch
+            return genre_answers(self.model, uploads)
+        return genre_answers(self.model, [uploads])[0]
+
+    def encode_response(self, answer: Any) -> Any:
+        return answer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -51,6 +92,10 @@ def main() -> None:
     batching = {"max_batch_size": BATCH, "batch_timeout": 0.01} if BATCH else {}
     if SERVICE == "resumes":
         api: ls.LitAPI = ResumesAPI(api_path="/api/inference", **batching)
+    elif SERVICE == "similarity":
+        api = SimilarityAPI(api_path="/predict", **batching)
+    elif SERVICE == "genres":
+        api = GenresAPI(api_path="/genres/predict", **batching)
     else:
         api = InterestsAPI(api_path="/interests")
     ls.LitServer(api, accelerator="cpu", workers_per_device=1).run(port=port,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import socket
@@ -41,15 +42,22 @@ PEERS_BIN = REPO / ".venv-peers" / "bin"
 DOC = REPO / "docs" / "performance.md"
 BEGIN, END = "<!-- peers:begin -->", "<!-- peers:end -->"
 CONCURRENCY = (1, 8, 32)
+BATCHED_SERVICES = ("resumes", "similarity", "genres", "movies")
 SHORT_RESUME = "Java developer: Spring Boot, Hibernate, REST services, Maven and JUnit."
 
 
 @dataclass(frozen=True)
 class Request:
-    """One request of a scenario: its path and, for a POST, its JSON body."""
+    """One request of a scenario: its path and, for a POST, its body (JSON, or bytes as is)."""
 
     path: str
     body: object | None = None
+
+    def encoded(self) -> bytes | None:
+        """The body as sent."""
+        if self.body is None or isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body).encode()
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Scenario:
     title: str
     service: str
     requests: Callable[[Path], list[Request]]
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,49 @@ def interest_users(home: Path) -> list[Request]:
     return [Request(f"/interests/{handle}?top_k=15") for handle in handles]
 
 
+QUERY_WHAT = ("a tool", "something", "the best thing", "a cheap option", "a gift", "gear")
+QUERY_DO = ("cut wood", "measure a wall", "drive screws", "hang a picture", "store my bits",
+            "fix a chair", "build a shelf", "loosen a bolt", "mark a line", "sand a table")
+QUERY_HOW = ("", " quickly", " at home", " precisely", " for a beginner", " outdoors",
+             " without power", " in a small flat")
+
+
+def product_queries(_home: Path) -> list[Request]:
+    """Distinct queries (each embedded once: the cache cannot answer them) over the seed's
+    six product descriptions (embedded once, then cached, by every contender)."""
+    seed = json.loads((SHARED / "product-similarity" / "example_product_descriptions.json")
+                      .read_text(encoding="utf-8"))
+    descriptions = seed["product_descriptions"]
+    queries = [f"What is {what} to {do}{how}? ({number})"
+               for number in range(20) for what in QUERY_WHAT for do in QUERY_DO
+               for how in QUERY_HOW]
+    return [Request("/predict", {"query": [query], "product_descriptions": descriptions})
+            for query in queries]
+
+
+BOUNDARY = "modelworks-bench-boundary"
+GENRES_ROWS = 10
+
+
+def synopsis_uploads(_home: Path) -> list[Request]:
+    """CSV uploads of ten real synopses each (movie_id,synopsis,year), as multipart forms."""
+    path = SHARED / "radix" / "surrogates" / "daniele21-Genre_Detection" / "test.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = [row for _, row in zip(range(2000), csv.DictReader(handle), strict=False)]
+    requests = []
+    for start in range(0, len(rows), GENRES_ROWS):
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["movie_id", "synopsis", "year"])
+        writer.writerows([row["movie_id"], row["synopsis"], row["year"]]
+                         for row in rows[start:start + GENRES_ROWS])
+        body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"movies.csv\"\r\nContent-Type: text/csv\r\n\r\n{text.getvalue()}"
+                f"\r\n--{BOUNDARY}--\r\n").encode()
+        requests.append(Request("/genres/predict", body))
+    return requests
+
+
 SCENARIOS = {
     "resumes-real": Scenario("resumes-real", "resumes `/api/inference`, 14 real resumes",
                              "resumes", real_resumes),
@@ -101,6 +153,11 @@ SCENARIOS = {
                               short_resume),
     "interests": Scenario("interests", "interests `GET`, top_k=15", "interests",
                           interest_users),
+    "similarity": Scenario("similarity", "similarity `/predict`, a new query over 6 products",
+                           "similarity", product_queries),
+    "genres": Scenario("genres", f"genres `/genres/predict`, CSV of {GENRES_ROWS} real synopses",
+                       "genres", synopsis_uploads,
+                       content_type=f"multipart/form-data; boundary={BOUNDARY}"),
 }
 
 
@@ -113,8 +170,10 @@ def posted_lookup(request: Request) -> Request:
 
 
 def batched_body(request: Request) -> Request:
-    """BentoML's batchable API takes a list per request: the same text, as a list of one."""
+    """BentoML's batchable API takes a list per request: the same input, as a list of one."""
     assert isinstance(request.body, dict)
+    if request.path == "/predict":
+        return Request(request.path, {"bodies": [request.body]})
     return Request(request.path, {"texts": [request.body["text"]]})
 
 
@@ -128,7 +187,8 @@ CONTENDERS = [
         str(port)], "/readyz", keyed=True),
     Contender("modelworks, no batching", lambda port, service: [
         str(MAIN_PYTHON), "-m", "modelworks", "serve", "--services", service, "--port",
-        str(port)], "/readyz", keyed=True, env={"MODELWORKS_BATCH_SIZES": '{"resumes": 0}'}),
+        str(port)], "/readyz", keyed=True,
+              env={"MODELWORKS_BATCH_SIZES": json.dumps(dict.fromkeys(BATCHED_SERVICES, 0))}),
     Contender("plain FastAPI", lambda port, service: [
         str(PEERS_BIN / "python"), "-m", "uvicorn", "benchmarks.peers.fastapi_app:app",
         "--port", str(port)], "/healthz"),
@@ -145,9 +205,17 @@ CONTENDERS = [
               env={"PEER_BATCH": "16"}, shape=batched_body),
 ]
 BATCHING = {"modelworks, no batching", "LitServe, batch 16", "BentoML, batch 16"}
-"""Contenders only the resumes scenarios measure: batching on or off changes nothing for a
-lookup."""
-UNBATCHED_SCENARIOS = {"interests"}
+"""Contenders only scenarios of a batching service measure: batching on or off changes nothing
+for a lookup."""
+NOT_APPLICABLE = {("genres", "BentoML, batch 16")}
+"""BentoML batches only list, array and frame inputs, not an uploaded file."""
+
+
+def measured_in(scenario: Scenario, contender: Contender) -> bool:
+    """Whether ``contender`` takes part in ``scenario``."""
+    if contender.name in BATCHING and scenario.service not in BATCHED_SERVICES:
+        return False
+    return (scenario.name, contender.name) not in NOT_APPLICABLE
 
 
 @dataclass
@@ -184,14 +252,15 @@ def measure(contender: Contender, scenario: Scenario, home: Path, seconds: float
             headers["X-API-Key"] = (home / "admin.key").read_text().strip()
         shaped = [contender.shape(request) for request in scenario.requests(home)]
         paths = [request.path for request in shaped]
-        bodies = ([json.dumps(request.body).encode() for request in shaped]
-                  if shaped[0].body is not None else None)
+        encoded = [request.encoded() for request in shaped]
+        bodies = [body for body in encoded if body is not None] or None
         run_load("127.0.0.1", port, paths, connections=8, seconds=2, headers=headers,
-                 bodies=bodies)
+                 bodies=bodies, content_type=scenario.content_type)
         rates, p99, errors = {}, {}, 0
         for connections in CONCURRENCY:
             result = run_load("127.0.0.1", port, paths, connections=connections,
-                              seconds=seconds, headers=headers, bodies=bodies)
+                              seconds=seconds, headers=headers, bodies=bodies,
+                              content_type=scenario.content_type)
             rates[connections] = result.rate
             p99[connections] = result.percentile(0.99)
             errors += result.errors
@@ -270,9 +339,10 @@ def table(results: dict[str, dict[str, list[Measured]]], rounds: int, seconds: f
     return "\n".join(lines)
 
 
-def write_doc(text: str) -> None:
+def write_doc(text: str, begin: str = BEGIN, end_marker: str = END) -> None:
+    """Put ``text`` between the two markers of ``docs/performance.md``."""
     doc = DOC.read_text(encoding="utf-8")
-    start, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
+    start, end = doc.index(begin) + len(begin), doc.index(end_marker)
     DOC.write_text(doc[:start] + "\n" + text + "\n" + doc[end:], encoding="utf-8")
 
 
@@ -295,8 +365,7 @@ def main() -> None:
     results: dict[str, dict[str, list[Measured]]] = {s.name: {} for s in scenarios}
     for number in range(args.rounds):
         for scenario in scenarios:
-            eligible = [c for c in contenders
-                        if not (scenario.name in UNBATCHED_SCENARIOS and c.name in BATCHING)]
+            eligible = [c for c in contenders if measured_in(scenario, c)]
             shift = number % len(eligible)
             for contender in eligible[shift:] + eligible[:shift]:
                 measured = measure(contender, scenario, args.home, args.seconds)

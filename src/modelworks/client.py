@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from modelworks.core.settings import Settings
 
 TIMEOUT_SECONDS = 30.0
@@ -37,6 +35,8 @@ class ApiClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request; the decoded JSON body."""
+        import httpx  # here, not at the top: `modelworks serve` starts without it
+
         headers = {"X-API-Key": self.key} if self.key else {}
         try:
             response = httpx.request(method, self.base_url + path, headers=headers,

@@ -175,3 +175,56 @@ def test_a_batch_does_not_run_under_the_first_request_s_budget() -> None:
         return int(await shared.submit(MODEL, Received(5)))
 
     assert asyncio.run(first_client_gone()) == 5
+
+
+def _movies_request(n: int) -> dict[str, Any]:
+    return {"url": "/api/recommend", "json": {
+        "age": 18 + n, "gender": "MF"[n % 2],
+        "occupation": ("student", "engineer", "artist", "doctor")[n % 4], "max_recs": 3 + n % 5}}
+
+
+def _similarity_request(n: int) -> dict[str, Any]:
+    return {"url": "/predict", "json": {
+        "query": [f"something to {('cut wood', 'measure', 'store tools')[n % 3]} ({n})"],
+        "product_descriptions": ["A circular saw with a laser guide.",
+                                 "A 25 ft tape measure with a belt clip.",
+                                 f"A toolbox organiser with {n} compartments."],
+        "top_k": 1 + n % 3}}
+
+
+def _genres_request(n: int) -> dict[str, Any]:
+    synopses = ["A lone cowboy rides into a frontier town to face the outlaw gang.",
+                "A crew of astronauts finds an alien signal on a derelict spaceship.",
+                "A family moves into a haunted house where a ghost stalks the children."]
+    rows = "".join(f'{n}{i},"{synopses[(n + i) % 3]}",{1950 + n}\n' for i in range(1 + n % 3))
+    return {"url": "/genres/predict", "params": {"include_scores": "true"},
+            "files": {"file": ("movies.csv", f"movie_id,synopsis,year\n{rows}")}}
+
+
+@pytest.mark.parametrize(("service", "request_of"), [
+    ("movies", _movies_request), ("similarity", _similarity_request),
+    ("genres", _genres_request)])
+def test_a_batched_answer_is_the_answer_given_alone(
+        tmp_path: Path, minilm_assets: MiniLMAssets, all_services_home: Path, service: str,
+        request_of: Any) -> None:
+    settings = make_settings(all_services_home, minilm_assets, services=[service])
+    requests = [request_of(n) for n in range(24)]
+
+    async def burst(url: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            return list(await asyncio.gather(*(client.post(**r) for r in requests)))
+
+    with uvicorn_thread(create_app(settings)) as url:  # type: ignore[arg-type]
+        together = asyncio.run(burst(url))
+        with httpx.Client(base_url=url, timeout=60) as client:
+            alone = [client.post(**r) for r in requests]
+        batched = httpx.get(f"{url}/metrics").text
+    assert [r.status_code for r in together] == [200] * len(requests)
+    drop = {"id"}  # movies: each answer has a recommendation id of its own
+    assert ([_without(r.json(), drop) for r in together]
+            == [_without(r.json(), drop) for r in alone])
+    assert f'modelworks_batch_size_count{{service="{service}"}}' in batched
+
+
+def _without(body: Any, keys: set[str]) -> Any:
+    return {k: v for k, v in body.items() if k not in keys} if isinstance(body, dict) else body

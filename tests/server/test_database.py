@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select, text
+import alembic.command
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from modelworks.sdk.access import Scope
@@ -92,3 +95,21 @@ def test_a_database_migrated_before_services_had_their_own_branches_upgrades_in_
     assert versions == ["0008", "interests_0001", "resumes_0001", "similarity_0001"]
     assert kept == "Ana"
     engine.dispose()
+
+
+def test_remembered_heads_skip_only_a_database_already_at_them(
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    migrate(make_engine(database_url), cache_dir=cache)
+    assert len(list(cache.glob("migration-heads-*.json"))) == 1
+
+    def no_upgrade(*args: object) -> None:
+        raise AssertionError("a database at the remembered heads was migrated again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(alembic.command, "upgrade", no_upgrade)
+        migrate(make_engine(database_url), cache_dir=cache)
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate(fresh, cache_dir=cache)  # same heads remembered, but this one has no tables yet
+    with Session(fresh) as session:
+        assert session.scalar(select(func.count()).select_from(Prediction)) == 0

@@ -16,5 +16,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def sqlite_time(moment: datetime) -> str:
+    """A time as SQLAlchemy stores a ``DateTime`` in SQLite (UTC).
+
+    For rows written through the driver directly: reads and ordering through SQLAlchemy stay
+    as they were.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table."""

@@ -165,7 +165,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         endpoint_routes = [
             mount(app.router, endpoint, service=name, live=live[name], sink=predictions,
                   max_upload_bytes=settings.max_upload_bytes,
-                  batch_size=settings.batch_sizes.get(name))
+                  batch_size=settings.batch_sizes.get(name),
+                  on_batch=metrics.batch_size.labels(name).observe)
             for endpoint in service.endpoints(context)]
         service_routers.append(router)
         service_routes[name] = [*endpoint_routes, *documented_routes(router)]
@@ -254,7 +255,7 @@ def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
     Safe to repeat; ``serve --workers N`` runs it once before the workers start, so they never
     race to create tables or the first key.
     """
-    migrate(engine)
+    migrate(engine, cache_dir=settings.home)
     if settings.auth is AuthMode.OFF:
         return None
     keys = KeyStore(engine)

@@ -25,7 +25,7 @@ from starlette.routing import request_response
 from modelworks.sdk.requests import request_id
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Callable
 
     from modelworks.core.live import LiveModel, Loaded
     from modelworks.core.service import PredictionSink
@@ -63,9 +63,12 @@ def _errors(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
 class Batcher:
     """Groups the requests of one endpoint that arrive while its model is busy (``Batch``)."""
 
-    def __init__(self, batch: Batch, max_size: int) -> None:
+    def __init__(self, batch: Batch, max_size: int,
+                 on_batch: Callable[[int], None] | None = None) -> None:
         self.batch = batch
         self.max_size = max_size
+        self.on_batch = on_batch
+        """Told the size of every model run (a metric)."""
         self._waiting: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
 
@@ -101,6 +104,8 @@ class Batcher:
                    group: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]]) -> None:
         failure: Exception | None = None
         results: list[Any] = []
+        if self.on_batch is not None:
+            self.on_batch(len(group))
         try:
             results = await run_in_threadpool(self.batch.run, model,
                                               [received for _, received, _ in group])
@@ -122,18 +127,19 @@ class Batcher:
 
 
 def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveModel[Any],
-          sink: PredictionSink, max_upload_bytes: int, batch_size: int | None = None
-          ) -> APIRoute:
+          sink: PredictionSink, max_upload_bytes: int, batch_size: int | None = None,
+          on_batch: Callable[[int], None] | None = None) -> APIRoute:
     """Add ``endpoint`` to ``router`` on the shared prediction path; the route it made.
 
     Mount on the application's own router: the route serves through a handler of its own
     (below), which ``include_router`` would not copy. ``batch_size``: the largest batch when
-    the endpoint declares batching (``None``: its own ``max_size``; 0: no batching).
+    the endpoint declares batching (``None``: its own ``max_size``; 0: no batching);
+    ``on_batch`` is told the size of each batch run.
     """
     codec = endpoint.request
     batcher = None
     if endpoint.batch is not None and batch_size != 0:
-        batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size)
+        batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size, on_batch)
 
     in_flight = 0
 

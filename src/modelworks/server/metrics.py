@@ -78,6 +78,10 @@ class ServerMetrics:
                                    multiprocess_mode="liveall")
         self.predictions = Counter("modelworks_predictions", "Predictions served (items).",
                                    ["service"], registry=self.registry)
+        self.batch_size = Histogram("modelworks_batch_size",
+                                    "Requests per model run of a batching endpoint.",
+                                    ["service"], registry=self.registry,
+                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request."""

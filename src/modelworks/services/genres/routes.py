@@ -10,9 +10,17 @@ from fastapi.concurrency import run_in_threadpool
 
 from modelworks.core.service import TrainOptions
 from modelworks.sdk.access import ContractTrain, Requirement, Scope
-from modelworks.sdk.endpoints import Answer, CsvUpload, Endpoint, Example, QueryOption, Received
+from modelworks.sdk.endpoints import (
+    Answer,
+    Batch,
+    CsvUpload,
+    Endpoint,
+    Example,
+    QueryOption,
+    Received,
+)
 from modelworks.sdk.uploads import openapi_form, read_form
-from modelworks.services.genres.data import TOP_K, read_movies
+from modelworks.services.genres.data import TOP_K, Movies, read_movies
 from modelworks.services.genres.schemas import PREDICT_EXAMPLE, GenreRanking, ranked_genres
 from modelworks.services.genres.settings import GenresSettings
 
@@ -21,6 +29,8 @@ if TYPE_CHECKING:
     from modelworks.core.service import ServiceContext
     from modelworks.services.genres.model import GenreClassifier
     from modelworks.services.genres.service import GenresService
+
+Ranking = list[tuple[str, float]]
 
 TRAIN_FORM = openapi_form("CSV movie_id,synopsis,genres[,year]; genres space-separated",
                           file_required=True)
@@ -49,9 +59,22 @@ def build_endpoints(context: ServiceContext) -> list[Endpoint]:
     """``POST /genres/predict``: five genres, ranked, for each movie of a CSV."""
     max_rows = context.settings.for_service("genres", GenresSettings).max_predict_rows
 
-    def predict(loaded: Loaded[GenreClassifier], received: Received[bytes]) -> Answer:
-        movies = read_movies(received.body, with_genres=False, max_rows=max_rows)
-        rankings = loaded.model.rank(movies.synopses, movies.years, TOP_K)
+    def rank(loaded: Loaded[GenreClassifier], requests: list[Received[bytes]]
+             ) -> list[tuple[Movies, list[Ranking]]]:
+        csvs = [read_movies(received.body, with_genres=False, max_rows=max_rows)
+                for received in requests]
+        # One model call for every movie of every request: its fixed cost is paid once.
+        rankings = loaded.model.rank([s for movies in csvs for s in movies.synopses],
+                                     [y for movies in csvs for y in movies.years], TOP_K)
+        results, start = [], 0
+        for movies in csvs:
+            results.append((movies, rankings[start:start + len(movies.ids)]))
+            start += len(movies.ids)
+        return results
+
+    def answer(loaded: Loaded[GenreClassifier], received: Received[bytes],
+               ranked: tuple[Movies, list[Ranking]]) -> Answer:
+        movies, rankings = ranked
         include_scores = bool(received.query["include_scores"])
         body = {movie_id: ranked_genres(ranking, include_scores)
                 for movie_id, ranking in zip(movies.ids, rankings, strict=True)}
@@ -61,12 +84,16 @@ def build_endpoints(context: ServiceContext) -> list[Endpoint]:
                     for m, y, s in zip(movies.ids, movies.years, movies.synopses, strict=True)],
             outputs=[[genre for genre, _ in ranking] for ranking in rankings])
 
+    def predict(loaded: Loaded[GenreClassifier], received: Received[bytes]) -> Answer:
+        return answer(loaded, received, rank(loaded, [received])[0])
+
     return [Endpoint(
         "POST", "/genres/predict",
         summary="Top-5 genres for each row of a CSV movie_id,synopsis[,year]",
         description="The answer maps each `movie_id` to its five most likely genres, best first.",
         request=CsvUpload("CSV movie_id,synopsis[,year]", (INCLUDE_SCORES,)),
         response=dict[str, GenreRanking], predict=predict, cpu_bound=True,
+        batch=Batch(run=rank, finish=answer, max_size=16),
         access=Requirement(Scope.PREDICT, open_in_contract=True),
         examples=(Example("Two synopses", PREDICT_EXAMPLE),),
         response_example={"1": {"0": "Western", "1": "Action", "2": "Drama", "3": "Adventure",

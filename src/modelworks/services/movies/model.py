@@ -16,7 +16,6 @@ from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 from modelworks.core.arrays import load_shared
 from modelworks.core.progress import Progress, no_progress
@@ -40,6 +39,8 @@ class DemographicRecommender:
 
     def fit(self, data: MovieLens, progress: Progress = no_progress) -> Self:
         """Fit biases and demographic weights of every movie on ``data``'s users."""
+        from scipy.optimize import minimize  # training only: a server starts without it
+
         x = demographic_features(data.ages, data.genders, data.occupations, self.age_width)
         y = data.liked().astype(np.float64)
         n_users, n_features = x.shape
@@ -88,8 +89,18 @@ class DemographicRecommender:
     def recommend(self, age: int, gender: str, occupation: str, k: int
                   ) -> list[tuple[str, float]]:
         """The ``k`` best ``(title, probability)`` pairs for one profile, best first."""
-        logits = self.scores([age], [gender], [occupation])[0]
-        order = np.argsort(-logits, kind="stable")
+        return self.recommend_many([age], [gender], [occupation], [k])[0]
+
+    def recommend_many(self, ages: list[int], genders: list[str], occupations: list[str],
+                       ks: list[int]) -> list[list[tuple[str, float]]]:
+        """``recommend`` for several profiles: one matrix product and one sort for them all."""
+        logits = self.scores(ages, genders, occupations)
+        orders = np.argsort(-logits, axis=1, kind="stable")
+        return [self._pick(row, order, k) for row, order, k in zip(logits, orders, ks,
+                                                                     strict=True)]
+
+    def _pick(self, logits: NDArray[np.float32], order: NDArray[np.intp], k: int
+              ) -> list[tuple[str, float]]:
         picked: list[tuple[str, float]] = []
         seen: set[str] = set()
         for index in order:

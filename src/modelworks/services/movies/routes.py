@@ -12,7 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from modelworks.core.errors import DataError, NotFound
 from modelworks.sdk.access import PredictKey, Requirement, Scope
 from modelworks.sdk.bodies import openapi_json_body, parse_json_body
-from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, QueryOption, Received
+from modelworks.sdk.endpoints import (
+    Answer,
+    Batch,
+    Endpoint,
+    Example,
+    JsonBody,
+    QueryOption,
+    Received,
+)
 from modelworks.services.movies.schemas import (
     FEEDBACK_EXPECTED,
     RECOMMEND_EXAMPLES,
@@ -38,19 +46,28 @@ if TYPE_CHECKING:
 def build_endpoints() -> list[Endpoint]:
     """``POST /api/recommend``: titles for an age, gender and occupation (a bare list)."""
 
-    def recommend(loaded: Loaded[DemographicRecommender], received: Received[RecommendRequest]
-                  ) -> Answer:
-        body = received.body
-        picked = loaded.model.recommend(body.age, body.gender, body.occupation, body.max_recs)
+    def rank(loaded: Loaded[DemographicRecommender],
+             requests: list[Received[RecommendRequest]]) -> list[list[tuple[str, float]]]:
+        bodies = [received.body for received in requests]
+        return loaded.model.recommend_many([b.age for b in bodies], [b.gender for b in bodies],
+                                           [b.occupation for b in bodies],
+                                           [b.max_recs for b in bodies])
+
+    def answer(loaded: Loaded[DemographicRecommender], received: Received[RecommendRequest],
+               picked: list[tuple[str, float]]) -> Answer:
         recommendation_id = str(uuid.uuid4())
         titles = [title for title, _ in picked]
         payload: list[str] | dict[str, Any] = titles  # the contract: a bare list of titles
         if received.query["detail"] or received.query["include_scores"]:
             payload = {"recommendations": titles, "id": recommendation_id,
                        "scores": {title: round(score, 4) for title, score in picked}}
-        return Answer(payload, inputs=[body.model_dump()], outputs=[titles],
+        return Answer(payload, inputs=[received.body.model_dump()], outputs=[titles],
                       headers={RECOMMENDATION_HEADER: recommendation_id},
                       log_id=recommendation_id)
+
+    def recommend(loaded: Loaded[DemographicRecommender], received: Received[RecommendRequest]
+                  ) -> Answer:
+        return answer(loaded, received, rank(loaded, [received])[0])
 
     return [Endpoint(
         "POST", "/api/recommend", summary="Movie titles for an age, gender and occupation",
@@ -59,6 +76,7 @@ def build_endpoints() -> list[Endpoint]:
         request=JsonBody(RecommendRequest, expected=RECOMMEND_EXPECTED,
                          options=(DETAIL, INCLUDE_SCORES)),
         response=list[str] | RecommendationDetail, predict=recommend,
+        batch=Batch(run=rank, finish=answer, max_size=32),
         access=Requirement(Scope.PREDICT),
         examples=tuple(Example(f"{e['age']}, {e['gender']}, {e['occupation']}", e)
                        for e in RECOMMEND_EXAMPLES),

@@ -28,16 +28,20 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    bindparam,
     func,
     insert,
     select,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from modelworks.sdk.database import Base, utcnow
+from modelworks.sdk.database import Base, sqlite_time, utcnow
 
 PREVIEW_CHARS = 200
+_COLUMNS = ("created_at", "model_version", "request_id", "text_sha256", "text_preview",
+            "text_chars", "label", "category", "probability", "latency_ms")
 log = logging.getLogger(__name__)
 
 
@@ -100,6 +104,11 @@ class PredictionHistory:
         self._writer_pid: int | None = None
         self._insert = insert(ResumePrediction).returning(ResumePrediction.id,
                                                           sort_by_parameter_order=True)
+        sqlite_insert = (insert(ResumePrediction)
+                         .values({c: bindparam(c) for c in _COLUMNS})
+                         .returning(ResumePrediction.id).compile(dialect=sqlite.dialect()))
+        self._sqlite_insert = str(sqlite_insert)
+        self._sqlite_positions = tuple(sqlite_insert.positiontup or ())
 
     async def add(self, *, text: str, model_version: int, request_id: str, label: int,
                   category: str, probability: float, latency_ms: float,
@@ -177,7 +186,18 @@ class PredictionHistory:
 
     def _insert_rows(self, connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
         with connection.begin():
-            return [int(row_id) for row_id in connection.scalars(self._insert, rows).all()]
+            if connection.dialect.name != "sqlite":
+                return [int(row_id) for row_id in connection.scalars(self._insert, rows).all()]
+            # SQLite: one RETURNING insert per row, straight to the driver (errors still come
+            # wrapped as SQLAlchemy's), in the same transaction; through SQLAlchemy's compiled
+            # statement a row cost 102 µs, more than the insert itself.
+            ids = []
+            for row in rows:
+                values = {**row, "created_at": sqlite_time(row["created_at"])}
+                inserted = connection.exec_driver_sql(
+                    self._sqlite_insert, tuple(values[name] for name in self._sqlite_positions))
+                ids.append(int(inserted.scalar_one()))
+            return ids
 
     def page(self, *, limit: int, offset: int, category: str | None) -> Page:
         """Newest first, optionally one category only."""

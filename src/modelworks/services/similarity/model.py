@@ -17,6 +17,7 @@ from modelworks.core.encoders.minilm import MiniLMAssets, SentenceEncoder
 from modelworks.core.registry import sha256_file
 from modelworks.services.similarity.cache import EmbeddingCache, embed_with_cache
 from modelworks.services.similarity.ranking import Mode, bm25_scores, hybrid_scores
+from modelworks.services.similarity.schemas import PredictRequest
 
 ENCODER, TOKENIZER, META = "encoder.onnx", "tokenizer.json", "similarity.json"
 
@@ -110,17 +111,49 @@ class SimilarityModel:
         if mode is Mode.BM25:
             return bm25_scores(queries, descriptions)
         dense = self.embed(queries, cache) @ self.embed(descriptions, cache).T
+        return self._combine(np.asarray(dense, dtype=np.float32), queries, descriptions, mode)
+
+    def _combine(self, dense: NDArray[np.float32], queries: list[str], descriptions: list[str],
+                 mode: Mode) -> NDArray[np.float32]:
         if mode is Mode.DENSE:
-            return np.asarray(dense, dtype=np.float32)
+            return dense
         return hybrid_scores(dense, bm25_scores(queries, descriptions), self.dense_weight)
 
     def search(self, queries: list[str], descriptions: list[str], top_k: int,
                min_score: float, cache: EmbeddingCache | None = None) -> list[list[Match]]:
         """For each query, at most ``top_k`` descriptions scoring ``min_score`` or more."""
-        scores = self.scores(queries, descriptions, cache)
-        results = []
-        for row in scores:
-            order = np.argsort(-row, kind="stable")[:top_k]
-            results.append([Match(int(i), float(row[i])) for i in order if row[i] >= min_score])
-        return results
+        return self.search_many([PredictRequest(queries, descriptions, top_k, min_score)], cache)[0]
 
+    def search_many(self, searches: list[PredictRequest], cache: EmbeddingCache | None = None
+                    ) -> list[list[list[Match]]]:
+        """``search`` for several requests at once: every text of them is embedded in one call.
+
+        The encoder's cost per call is what a batch saves (its own batches group texts of
+        similar length), and a text that several requests share is embedded once.
+        """
+        vectors: NDArray[np.float32] | None = None
+        row: dict[str, int] = {}
+        if self.mode is not Mode.BM25:
+            texts = list(dict.fromkeys(text for search in searches
+                                       for text in (*search.queries, *search.descriptions)))
+            row = {text: number for number, text in enumerate(texts)}
+            vectors = self.embed(texts, cache)
+        answers = []
+        for search in searches:
+            if vectors is None:
+                scores = bm25_scores(search.queries, search.descriptions)
+            else:
+                dense = (vectors[[row[text] for text in search.queries]]
+                         @ vectors[[row[text] for text in search.descriptions]].T)
+                scores = self._combine(np.asarray(dense, dtype=np.float32), search.queries,
+                                       search.descriptions, self.mode)
+            answers.append(_best(scores, search.top_k, search.min_score))
+        return answers
+
+
+def _best(scores: NDArray[np.float32], top_k: int, min_score: float) -> list[list[Match]]:
+    results = []
+    for row in scores:
+        order = np.argsort(-row, kind="stable")[:top_k]
+        results.append([Match(int(i), float(row[i])) for i in order if row[i] >= min_score])
+    return results

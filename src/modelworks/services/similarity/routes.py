@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from modelworks.sdk.access import PredictKey, Requirement, Scope, TrainKey
-from modelworks.sdk.endpoints import Answer, Endpoint, Example, JsonBody, Received
+from modelworks.sdk.endpoints import Answer, Batch, Endpoint, Example, JsonBody, Received
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
 from modelworks.services.similarity.catalog import CatalogStore, Product
 from modelworks.services.similarity.model import Match, SimilarityModel
@@ -50,11 +50,13 @@ def build_endpoints(cache: EmbeddingCache, monitor: SimilarityMetrics,
     options = context.settings.for_service("similarity", SimilaritySettings)
     caps = Caps(context.settings.max_text_chars, options.max_texts, options.max_pairs)
 
-    def predict(loaded: Loaded[SimilarityModel], received: Received[PredictRequest]
-                ) -> Answer:
+    def rank(loaded: Loaded[SimilarityModel], requests: list[Received[PredictRequest]]
+             ) -> list[list[list[Match]]]:
+        return loaded.model.search_many([received.body for received in requests], cache)
+
+    def answer(loaded: Loaded[SimilarityModel], received: Received[PredictRequest],
+               answers: list[list[Match]]) -> Answer:
         body = received.body
-        answers = loaded.model.search(body.queries, body.descriptions, body.top_k,
-                                      body.min_score, cache)
         monitor.observe("predict", answers)
         results = [[{"product_description": body.descriptions[match.index],
                      "score": round(match.score, 4)} for match in matches]
@@ -67,6 +69,10 @@ def build_endpoints(cache: EmbeddingCache, monitor: SimilarityMetrics,
                       outputs=[[(r["product_description"], r["score"]) for r in found]
                                for found in results])
 
+    def predict(loaded: Loaded[SimilarityModel], received: Received[PredictRequest]
+                ) -> Answer:
+        return answer(loaded, received, rank(loaded, [received])[0])
+
     return [Endpoint(
         "POST", "/predict", summary="Rank product descriptions for each query",
         description="For each query, at most `top_k` descriptions (default 10), best first, "
@@ -74,6 +80,8 @@ def build_endpoints(cache: EmbeddingCache, monitor: SimilarityMetrics,
                     "`queries`.",
         request=JsonBody(PredictBody, parse=lambda raw: parse_predict(raw, caps)),
         response=PredictAnswer, predict=predict, cpu_bound=True,
+        # Concurrent requests share one encoder call: its fixed cost is paid once.
+        batch=Batch(run=rank, finish=answer, max_size=32),
         access=Requirement(Scope.PREDICT, open_in_contract=True),
         examples=(Example("The seed document's example", SEED_EXAMPLE),),
         response_example={"queries": SEED_EXAMPLE["query"], "results": [
