@@ -16,7 +16,7 @@ from rich.table import Table
 from modelworks.cli_jobs import jobs_app
 from modelworks.cli_keys import keys_app
 from modelworks.core.errors import ModelworksError
-from modelworks.core.plugins import installed_service_names, load_services
+from modelworks.core.plugins import installed_service_names, load_services, unknown_service
 from modelworks.core.progress import Progress as ProgressSink
 from modelworks.core.registry import Registry
 from modelworks.core.service import Comparable, Generated, TrainOptions
@@ -39,6 +39,14 @@ ServiceArg = Annotated[str, typer.Argument(help="Service name, e.g. genres")]
 def _fail(message: str, code: int = 1) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
+
+
+def _known_service(registry: Registry, service: str) -> str:
+    """``service`` if it is installed or has versions; else exit 2 naming the closest one."""
+    known = sorted({*installed_service_names(), *registry.services()})
+    if service not in known:
+        raise _fail(unknown_service(service, known), 2)
+    return service
 
 
 def _print_json(payload: Any) -> None:
@@ -268,17 +276,26 @@ def _print_table(service: str, results: dict[str, dict[str, float]]) -> None:
     metric_names = list(dict.fromkeys(name for metrics in results.values() for name in metrics))
     table = Table("model", *metric_names, title=f"{service}: held-out metrics, one split")
     for model_name, metrics in results.items():
-        table.add_row(model_name, *(f"{metrics[m]:.4f}" if m in metrics else "" for m in
+        table.add_row(model_name, *(_number(metrics[m]) if m in metrics else "" for m in
                                     metric_names))
     Console(width=max(Console().width, 120)).print(table)
+
+
+def _number(value: float) -> str:
+    """A metric as read: counts (whole numbers past 1) as integers, scores to four places."""
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
 
 
 @models_app.command("list")
 def models_list(
     service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table")] = False,
 ) -> None:
     """List registered versions; the live one is marked."""
     registry = Registry(Settings().registry_dir)
+    if service is not None:
+        _known_service(registry, service)
+    listed: list[dict[str, Any]] = []
     table = Table("service", "version", "live", "created", "rows", "metrics")
     for name in [service] if service else registry.services():
         try:
@@ -291,6 +308,11 @@ def models_list(
             broken = registry.problem(name, number)
             marker = "*" if number == live else ""
             manifest = manifests.get(number)
+            listed.append({"service": name, "version": number, "live": number == live,
+                           "broken": broken or None,
+                           "created_at": manifest.created_at if manifest else None,
+                           "rows": manifest.n_rows if manifest else None,
+                           "metrics": manifest.metrics if manifest else {}})
             if manifest is None:
                 table.add_row(name, str(number), marker, "", "", f"[red]broken: {broken}[/red]")
                 continue
@@ -299,7 +321,10 @@ def models_list(
                 metrics = f"[red]broken: {broken}[/red]"
             table.add_row(name, str(number), marker, manifest.created_at[:19],
                           str(manifest.n_rows), metrics)
-    Console().print(table)
+    if as_json:
+        _print_json(listed)
+    else:
+        Console().print(table)
 
 
 @models_app.command("promote")
@@ -307,8 +332,10 @@ def models_promote(
     service: ServiceArg, version: Annotated[int, typer.Argument(help="Version to make live")]
 ) -> None:
     """Make a version live (always allowed: it is also how one rolls forward or back)."""
+    registry = Registry(Settings().registry_dir)
+    _known_service(registry, service)
     try:
-        Registry(Settings().registry_dir).promote(service, version)
+        registry.promote(service, version)
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
     console.print(f"{service}: version {version} is live")
@@ -317,8 +344,10 @@ def models_promote(
 @models_app.command("rollback")
 def models_rollback(service: ServiceArg) -> None:
     """Make the previously live version live again."""
+    registry = Registry(Settings().registry_dir)
+    _known_service(registry, service)
     try:
-        version = Registry(Settings().registry_dir).rollback(service)
+        version = registry.rollback(service)
     except ModelworksError as exc:
         raise _fail(exc.message) from exc
     console.print(f"{service}: rolled back to version {version}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
@@ -19,14 +20,20 @@ def installed_service_names() -> list[str]:
     return sorted(ep.name for ep in entry_points(group=GROUP))
 
 
+def unknown_service(name: str, known: list[str]) -> str:
+    """Says ``name`` is no service, suggests the closest known one, and lists them all."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown service {name!r}{hint}; installed: {', '.join(known) or 'none'}"
+
+
 def load_services(settings: Settings, names: list[str] | None = None) -> dict[str, Service]:
     """The named services (default: all), configured with ``settings``."""
     available = {ep.name: ep for ep in entry_points(group=GROUP)}
     wanted = names if names is not None else sorted(available)
     unknown = [name for name in wanted if name not in available]
     if unknown:
-        raise NotFound(f"unknown service {', '.join(unknown)}; installed: "
-                       f"{', '.join(sorted(available)) or 'none'}")
+        raise NotFound(unknown_service(unknown[0], sorted(available)))
     services: dict[str, Service] = {}
     for name in wanted:
         service: Service = available[name].load()
