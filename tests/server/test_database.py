@@ -92,7 +92,7 @@ def test_a_database_migrated_before_services_had_their_own_branches_upgrades_in_
     with engine.connect() as connection:
         versions = sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
         kept = connection.scalar(text("SELECT name FROM interest_users WHERE handle = 'h'"))
-    assert versions == ["0008", "interests_0001", "resumes_0001", "similarity_0001"]
+    assert versions == ["0008", "interests_0001", "resumes_0002", "similarity_0001"]
     assert kept == "Ana"
     engine.dispose()
 

@@ -114,6 +114,9 @@ class ServiceContext:
     periodic: list[Callable[[], None]] = field(default_factory=list)
     """Callables the server runs once at start and then every ``live_poll_seconds``, e.g. to
     pick up what other workers wrote to the database. Append to it from ``router``."""
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    """Callables the server runs once as it stops, after its last request (e.g. to write
+    what a service still holds)."""
     metrics: CollectorRegistry | None = None
     """The server's Prometheus registry, for a service's own metrics."""
     shared: dict[str, Any] = field(default_factory=dict)

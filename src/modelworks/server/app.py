@@ -88,6 +88,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     # services append their own tasks.
     periodic: list[Callable[[], None]] = [fail_abandoned_jobs, runner.periodic, HeapTrimmer()]
     stop_polling = threading.Event()
+    on_stop: list[Callable[[], None]] = []
 
     def publish_live() -> None:
         for name, model in live.items():
@@ -130,6 +131,11 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         finally:
             stop_polling.set()
             poller.join()
+            for task in on_stop:
+                try:
+                    task()
+                except Exception:  # one service's failure must not keep the others' work
+                    log.exception("stop task failed")
             predictions.stop()
             engine.dispose()
 
@@ -156,7 +162,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         context = ServiceContext(
             settings=settings, live=live[name], predictions=predictions, engine=engine,
             train_job=partial(_train_job, name, jobs, runner),
-            feedback=FeedbackStore(engine, name), periodic=periodic,
+            feedback=FeedbackStore(engine, name), periodic=periodic, on_stop=on_stop,
             metrics=metrics.registry)
         router = service.router(context)
         # Declared prediction endpoints go straight on the application's router, before every

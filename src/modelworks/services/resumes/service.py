@@ -186,7 +186,15 @@ class ResumesService:
 def _history(context: ServiceContext) -> PredictionHistory:
     """The prediction table of one server, shared by its routes."""
     from modelworks.services.resumes.history import PredictionHistory
+    from modelworks.services.resumes.settings import ResumesSettings
 
-    found: PredictionHistory = context.shared.setdefault(
-        "history", PredictionHistory(context.engine))
+    found: PredictionHistory | None = context.shared.get("history")
+    if found is None:
+        journaled = context.settings.for_service("resumes", ResumesSettings).history_journal
+        found = PredictionHistory(
+            context.engine,
+            context.settings.home / "journal" / "resumes" if journaled else None)
+        context.shared["history"] = found
+        # A clean stop writes what is journaled rather than leave it to the next start.
+        context.on_stop.append(found.stop)
     return found
