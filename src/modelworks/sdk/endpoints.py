@@ -245,7 +245,8 @@ class Endpoint:
     access: Requirement
     examples: tuple[Example, ...]
     cpu_bound: bool = False
-    """Run ``predict`` in the thread pool (it takes milliseconds of CPU, or more)."""
+    """Run ``predict`` in the thread pool (it takes milliseconds of CPU, or more); with a
+    ``batch``, its ``run`` goes to the pool and its ``finish`` stays on the event loop."""
     description: str = ""
     errors: Mapping[int, str] = field(default_factory=dict)
     """Error statuses it answers besides the usual ones, with what they mean."""

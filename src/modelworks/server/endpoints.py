@@ -161,6 +161,10 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
         if batcher is not None and (in_flight > 1 or batcher.busy):
             result = await batcher.submit(loaded, received)
             outcome = batcher.batch.finish(loaded, received, result)
+        elif endpoint.cpu_bound and endpoint.batch is not None:
+            # The model in a thread, the answer (which may await I/O) on the event loop.
+            [result] = await run_in_threadpool(endpoint.batch.run, loaded, [received])
+            outcome = endpoint.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound:
             outcome = await run_in_threadpool(endpoint.predict, loaded, received)
         else:

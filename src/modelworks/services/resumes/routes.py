@@ -99,7 +99,9 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
         description="The bare label by default; `detail=true` adds the category, every "
                     "category's probability and the stored prediction's id.",
         request=JsonBody(InferenceRequest, parse=read, options=(DETAIL,)),
-        response=int | InferenceDetail, predict=inference,
+        response=int | InferenceDetail, predict=inference, cpu_bound=True,
+        # The event loop stays free while a resume is classified, so requests that arrive
+        # meanwhile are seen and batched (the history row no longer makes a request wait).
         batch=Batch(run=classify, finish=store, max_size=32),
         access=Requirement(Scope.PREDICT, open_in_contract=True),
         examples=(Example("An Oracle DBA", {"text": "Oracle DBA with 8 years of RMAN, Data "
