@@ -120,8 +120,10 @@ class PredictionHistory:
 
     def __init__(self, engine: Engine, journal_dir: Path | None = None, *,
                  block_size: int = 1000, max_group: int = 256,
-                 retry_seconds: float = 1.0) -> None:
+                 retry_seconds: float = 1.0, group_seconds: float = 0.05) -> None:
         self.engine = engine
+        self.group_seconds = group_seconds
+        self._urgent = False
         self.max_group = max_group
         self.block_size = block_size
         self.retry_seconds = retry_seconds
@@ -177,7 +179,14 @@ class PredictionHistory:
         """Wait until every row this process queued so far is in SQL; False on timeout."""
         with self._changed:
             wanted = self._added
+            self._urgent = True
+            self._changed.notify_all()
             return self._changed.wait_for(lambda: self._stored >= wanted, timeout)
+
+    def _commit_now(self) -> bool:
+        """Whether the writer should commit without gathering more rows (lock held)."""
+        return (self._urgent or len(self._waiting) >= self.max_group
+                or any(stored is not None for _, stored in self._waiting))
 
     def stop(self) -> None:
         """Write what is queued before the process ends; what is not stays journaled."""
@@ -208,6 +217,11 @@ class PredictionHistory:
                     self._changed.wait(self.retry_seconds if not replayed else None)
                     if not replayed:
                         break
+                # Journaled rows are safe already: gather them for a while, so a lone client
+                # does not cost a commit per request. A waiting request or a reader does not
+                # wait for that.
+                self._changed.wait_for(self._commit_now, self.group_seconds)
+                self._urgent = False
                 group = self._waiting[:self.max_group]
                 del self._waiting[:self.max_group]
             if not group:
