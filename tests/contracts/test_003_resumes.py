@@ -10,6 +10,7 @@ inference run. The API keeps the template's route: ``POST /api/inference`` with
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,7 +62,11 @@ def test_every_sample_is_classified_and_saved_in_a_sqlite_table(api: RunningApi)
         assert isinstance(label, int)
         assert 0 <= label < len(CATEGORIES)
         labels.append(label)
-    rows = stored_rows(api)[before:]
+    # Each answer left once its row was journaled; the row is in the table within the
+    # writer's gathering interval (50 ms), so a reader of the table itself may wait that long.
+    deadline = time.monotonic() + 5
+    while len(rows := stored_rows(api)[before:]) < len(labels) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert [label for _, label, _ in rows] == labels
     assert [category for _, _, category in rows] == [CATEGORIES[label] for label in labels]
 
