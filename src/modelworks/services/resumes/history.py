@@ -173,7 +173,11 @@ class PredictionHistory:
     def _queue(self, row: dict[str, Any], stored: Future[int] | None) -> None:
         self._waiting.append((row, stored))
         self._added += 1
-        self._changed.notify_all()
+        # Wake the writer only when it must act (a first row, a waiting request, a full
+        # group): a journaled row otherwise waits for its gathering interval anyway, and
+        # each wake-up takes the GIL from the event loop.
+        if stored is not None or len(self._waiting) in (1, self.max_group):
+            self._changed.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every row this process queued so far is in SQL; False on timeout."""

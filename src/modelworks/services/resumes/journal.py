@@ -57,6 +57,8 @@ class Journal:
 
     def committed(self, rows: int) -> None:
         """``rows`` more appended rows are in SQL; the file is emptied once all of them are."""
+        if not rows:
+            return
         with self._lock:
             self._committed += rows
             if self._fd is not None and self._committed == self._appended:
