@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from modelworks.core.budget import check_budget
-from modelworks.core.encoders.bert_onnx import build_bert_encoder
 from modelworks.core.errors import ModelworksError
 
 ASSET_NAME = "all-MiniLM-L6-v2"
@@ -80,6 +78,8 @@ def ensure_minilm_assets(assets_dir: Path) -> MiniLMAssets:
         staging.mkdir()
         source = packaged_model_dir()
         shutil.copyfile(source / "tokenizer.json", staging / "tokenizer.json")
+        from modelworks.core.encoders.bert_onnx import build_bert_encoder  # onnx: builds only
+
         build_bert_encoder(source, staging / "encoder.onnx")
         encoder = SentenceEncoder(staging / "encoder.onnx", staging / "tokenizer.json")
         np.save(staging / "static_embeddings.npy", distill_static_embeddings(encoder))
@@ -95,6 +95,8 @@ class SentenceEncoder:
 
     def __init__(self, onnx_path: Path, tokenizer_path: Path, *, threads: int = 0,
                  max_tokens: int = MAX_TOKENS) -> None:
+        import onnxruntime as ort  # a second of start-up, for the services that encode
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(onnx_path), options,

@@ -8,8 +8,6 @@ from typing import Protocol, Self
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
 
 from modelworks.services.interests.data import InterestsData
 from modelworks.services.interests.features import linear_features
@@ -55,6 +53,9 @@ class OneVsRest:
 
     def fit(self, data: InterestsData) -> Self:
         """Fit one liblinear logistic regression per interest."""
+        from sklearn.linear_model import LogisticRegression  # comparing only: not in serving
+        from sklearn.multiclass import OneVsRestClassifier
+
         labels = data.interests.toarray().astype(np.int64)
         with warnings.catch_warnings():
             # Interests no training user holds get a constant predictor; that is intended.

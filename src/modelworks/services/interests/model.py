@@ -29,8 +29,6 @@ from typing import Any, Self
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import Ridge
 
 from modelworks.core.arrays import load_shared
 from modelworks.core.progress import Progress, no_progress
@@ -79,6 +77,8 @@ class InterestModel:
 
     def fit(self, data: InterestsData, progress: Progress = no_progress) -> Self:
         """Fit ridge and pool on most users, calibrate on the rest, then refit on everyone."""
+        from sklearn.isotonic import IsotonicRegression  # training only: not in serving
+
         order = np.random.default_rng(self.random_state).permutation(data.n_users)
         n_calibration = max(1, round(data.n_users * self.calibration_share))
         fitting = data.subset(np.sort(order[n_calibration:]))
@@ -119,6 +119,8 @@ class InterestModel:
         self.known_columns_, self.known_probabilities_ = columns, probabilities
 
     def _fit_scorer(self, data: InterestsData) -> None:
+        from sklearn.linear_model import Ridge
+
         ridge = Ridge(alpha=self.ridge_alpha, solver="cholesky", fit_intercept=False)
         ridge.fit(linear_features(data.consumed, data.b2b), data.interests.toarray())
         self.ridge_weights_ = np.ascontiguousarray(ridge.coef_.T, dtype=np.float32)

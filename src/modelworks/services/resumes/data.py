@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.model_selection import train_test_split
 
 from modelworks.core.errors import DataError
 from modelworks.core.tabular import read_csv
-from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
 from modelworks.services.resumes.vocabulary import CATEGORIES
+
+if TYPE_CHECKING:
+    from modelworks.services.resumes.generator import ResumeConfig
 
 DATA_FILE = "resumes.csv"
 HOLDOUT_FRACTION = 0.2
@@ -69,6 +71,8 @@ def content_sha256(raw: bytes) -> str:
 
 def holdout_split(resumes: Resumes) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Row indices of a fixed stratified split: 80% train, 20% held out (seed 42)."""
+    from sklearn.model_selection import train_test_split  # training only: not in serving
+
     rows = np.arange(len(resumes), dtype=np.int64)
     train, held = train_test_split(rows, test_size=HOLDOUT_FRACTION, random_state=SPLIT_SEED,
                                    stratify=resumes.labels)
@@ -77,6 +81,8 @@ def holdout_split(resumes: Resumes) -> tuple[NDArray[np.int64], NDArray[np.int64
 
 def prepare_default_data(data_dir: Path, config: ResumeConfig | None = None) -> Path:
     """Generate the default resumes once (1,600, seed 42) and return the CSV's path."""
+    from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
+
     path = data_dir / "resumes" / DATA_FILE
     if path.exists() and config is None:
         return path

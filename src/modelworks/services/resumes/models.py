@@ -21,13 +21,10 @@ from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import MultinomialNB
 
 from modelworks.core.arrays import load_shared
 from modelworks.core.encoders.minilm import StaticEmbedder
+from modelworks.core.encoders.ngrams import SublinearTfidf, WordNgrams
 
 _META = "model.json"
 
@@ -83,6 +80,9 @@ class NaiveBayes:
 
     def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
         """Count words, fit the class-conditional word distributions."""
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.naive_bayes import MultinomialNB
+
         vectorizer = CountVectorizer()
         counts = vectorizer.fit_transform(texts)
         bayes = MultinomialNB(alpha=self.alpha).fit(counts, labels)
@@ -90,12 +90,16 @@ class NaiveBayes:
         self.classes_ = np.asarray(bayes.classes_, dtype=np.int64)
         self.word_log_prob_ = np.asarray(bayes.feature_log_prob_, dtype=np.float64)
         self.class_log_prior_ = np.asarray(bayes.class_log_prior_, dtype=np.float64)
+        self.words_ = WordNgrams(self.vocabulary_)
         return self
 
     def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
         """Posterior over the classes seen in training."""
-        counts = CountVectorizer(vocabulary=self.vocabulary_).transform(texts)
-        return _softmax(np.asarray(counts @ self.word_log_prob_.T) + self.class_log_prior_)
+        scores = np.tile(self.class_log_prior_, (len(texts), 1))
+        for row, text in enumerate(texts):
+            columns, counts = self.words_.count(text)
+            scores[row] += self.word_log_prob_[:, columns] @ counts
+        return _softmax(scores)
 
     def save(self, folder: Path) -> None:
         """Vocabulary as JSON, the rest as arrays."""
@@ -111,6 +115,7 @@ class NaiveBayes:
                                                       "class_log_prior")
         model = cls(**meta["params"])
         model.vocabulary_ = meta["vocabulary"]
+        model.words_ = WordNgrams(model.vocabulary_)
         model.classes_, model.word_log_prob_, model.class_log_prior_ = (classes, word_log_prob,
                                                                         prior)
         return model
@@ -123,6 +128,8 @@ class _LinearHead:
         self.c = c
 
     def fit(self, features: Any, labels: NDArray[np.int64]) -> None:
+        from sklearn.linear_model import LogisticRegression
+
         regression = LogisticRegression(C=self.c, max_iter=2000).fit(features, labels)
         self.classes_ = np.asarray(regression.classes_, dtype=np.int64)
         self.coef_ = np.asarray(regression.coef_, dtype=np.float64)
@@ -133,38 +140,31 @@ class _LinearHead:
 
 
 class _Tfidf:
-    """Sublinear TF-IDF of words and word pairs, kept as a vocabulary and an idf array."""
+    """Sublinear TF-IDF of words and word pairs, kept as a vocabulary and an idf array.
+
+    Fitted with scikit-learn; served by ``SublinearTfidf``, which computes the same weights
+    without it.
+    """
 
     def fit_transform(self, texts: list[str], min_df: int) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=min_df)
         features = vectorizer.fit_transform(texts)
         self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.tfidf_ = SublinearTfidf(WordNgrams(self.vocabulary_, (1, 2)), self.idf_)
         return features
 
-    def transform(self, texts: list[str]) -> Any:
-        counts = self._counter().transform(texts)
-        counts = sparse.csr_matrix(counts, dtype=np.float64)
-        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
-        weighted = sparse.csr_matrix(counts.multiply(self.idf_[np.newaxis, :]))
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ weighted
-
-    def _counter(self) -> CountVectorizer:
-        # Made once and given the vocabulary as fitted state: a CountVectorizer built per call
-        # re-validated and copied the whole vocabulary every time, a quarter of a request.
-        counter: CountVectorizer | None = getattr(self, "counter_", None)
-        if counter is None:
-            counter = CountVectorizer(ngram_range=(1, 2))
-            counter.vocabulary_ = self.vocabulary_
-            counter.fixed_vocabulary_ = True
-            self.counter_ = counter
-        return counter
+    def weights(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The text's columns and TF-IDF weights."""
+        return self.tfidf_.weights(text)
 
     @classmethod
     def restore(cls, vocabulary: dict[str, int], idf: NDArray[np.float64]) -> _Tfidf:
         block = cls()
         block.vocabulary_, block.idf_ = vocabulary, idf
+        block.tfidf_ = SublinearTfidf(WordNgrams(vocabulary, (1, 2)), idf)
         return block
 
 
@@ -189,6 +189,8 @@ class TfidfLogistic:
 
     def fit(self, texts: list[str], labels: NDArray[np.int64]) -> Self:
         """Learn both vocabularies and idfs, then the regression."""
+        from scipy import sparse
+
         self.body_ = _Tfidf()
         blocks = [self.body_.fit_transform(texts, self.min_df)]
         self.head_block_: _Tfidf | None = None
@@ -203,15 +205,18 @@ class TfidfLogistic:
     def _heads(self, texts: list[str]) -> list[str]:
         return [text.strip()[:self.head_chars] for text in texts]
 
-    def _features(self, texts: list[str]) -> Any:
-        blocks = [self.body_.transform(texts)]
-        if self.head_block_ is not None:
-            blocks.append(self.head_block_.transform(self._heads(texts)))
-        return sparse.hstack(blocks, format="csr")
-
     def predict_proba(self, texts: list[str]) -> NDArray[np.float64]:
         """Class probabilities."""
-        return self.head_.proba(self._features(texts))
+        # The head block's weights follow the body's in the regression's columns.
+        coef, body_columns = self.head_.coef_, len(self.body_.idf_)
+        scores = np.tile(self.head_.intercept_, (len(texts), 1))
+        for row, text in enumerate(texts):
+            columns, weights = self.body_.weights(text)
+            scores[row] += coef[:, columns] @ weights
+            if self.head_block_ is not None:
+                columns, weights = self.head_block_.weights(text.strip()[:self.head_chars])
+                scores[row] += coef[:, body_columns + columns] @ weights
+        return _softmax(scores)
 
     def save(self, folder: Path) -> None:
         """Vocabularies as JSON, idfs and weights as arrays."""

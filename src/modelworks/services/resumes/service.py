@@ -19,7 +19,6 @@ from modelworks.services.resumes.data import (
     prepare_default_data,
     read_resumes,
 )
-from modelworks.services.resumes.generator import ResumeConfig
 from modelworks.services.resumes.model import ResumeModel
 from modelworks.services.resumes.models import (
     CLASSIFIERS,
@@ -29,7 +28,6 @@ from modelworks.services.resumes.models import (
     TfidfLogistic,
     classifier_kinds,
 )
-from modelworks.services.resumes.report import details, headline
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -87,6 +85,8 @@ class ResumesService:
     def generate_data(self, settings: Settings, *, users: int | None = None,
                       seed: int | None = None, seed_users: Path | None = None) -> Path:
         """Regenerate the default resumes; ``users`` is the number of resumes."""
+        from modelworks.services.resumes.generator import ResumeConfig
+
         defaults = ResumeConfig()
         config = ResumeConfig(n_resumes=users if users is not None else defaults.n_resumes,
                               seed=seed if seed is not None else defaults.seed)
@@ -117,6 +117,8 @@ class ResumesService:
 
     def evaluate(self, model: Any, data: TrainingData) -> Metrics:
         """Weighted F1, macro F1, accuracy, and the baseline's weighted F1 on the same rows."""
+        from modelworks.services.resumes.report import headline  # scikit-learn: not in serving
+
         resumes: Resumes = data.rows
         fitted: ResumeModel = model
         metrics: Metrics = headline(resumes.labels, fitted.predict(resumes.texts))
@@ -128,6 +130,8 @@ class ResumesService:
 
     def evaluation_details(self, model: Any, data: TrainingData) -> dict[str, Any]:
         """Per-category report and confusion matrix on the held-out rows."""
+        from modelworks.services.resumes.report import details
+
         resumes: Resumes = data.rows
         fitted: ResumeModel = model
         return details(resumes.labels, fitted.predict(resumes.texts))
