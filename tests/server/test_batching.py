@@ -17,6 +17,7 @@ from modelworks.core.live import Loaded
 from modelworks.sdk.endpoints import Batch, Received
 from modelworks.server.app import create_app
 from modelworks.server.endpoints import Batcher
+from modelworks.server.placement import Placement
 from tests.conftest import copy_registry, make_settings, uvicorn_thread
 
 MODEL = Loaded(1, "model v1")
@@ -44,7 +45,8 @@ class Recorder:
 
 
 def batcher(recorder: Recorder, max_size: int = 32) -> Batcher:
-    return Batcher(Batch(run=recorder.run, finish=lambda *_: None, max_size=max_size), max_size)
+    return Batcher(Batch(run=recorder.run, finish=lambda *_: None, max_size=max_size), max_size,
+                   Placement(inline_seconds=0.0))
 
 
 def test_a_lone_request_runs_at_once_in_a_batch_of_one() -> None:
@@ -171,7 +173,7 @@ def test_a_batch_does_not_run_under_the_first_request_s_budget() -> None:
         gone = Budget(30)
         gone.stop()
         current_budget.set(gone)
-        shared = Batcher(Batch(run=run, finish=lambda *_: None), 32)
+        shared = Batcher(Batch(run=run, finish=lambda *_: None), 32, Placement(1.0))
         return int(await shared.submit(MODEL, Received(5)))
 
     assert asyncio.run(first_client_gone()) == 5

@@ -166,6 +166,13 @@ class Settings(BaseSettings):
                     "as JSON, e.g. `{\"resumes\": 64}`; 0 turns batching off for that service; "
                     "absent: the size the service declares.",
     )
+    inline_ms: float = Field(
+        default=2.0, ge=0.0,
+        description="A CPU-bound model call predicted (from the endpoint's recent calls, per "
+                    "kilobyte of request) to take less than this many milliseconds runs on the "
+                    "event loop instead of the thread pool, sparing the hop; 0 always uses the "
+                    "pool.",
+    )
     service_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Settings of individual services as JSON, e.g. "

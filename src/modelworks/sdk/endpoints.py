@@ -69,6 +69,8 @@ class Received(Generic[BodyT]):
 
     body: BodyT
     query: Mapping[str, Any] = field(default_factory=dict)
+    size: int = 0
+    """Bytes of the body as received (0 without one): what the model's time is scaled by."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class JsonBody(Generic[BodyT]):
         raw = await request.body()
         body: Any = (self.parse(raw) if self.parse is not None
                      else parse_json_body(self.schema, raw, self.expected))
-        return Received(body, query)
+        return Received(body, query, len(raw))
 
     def openapi(self, examples: tuple[Example, ...]) -> dict[str, Any]:
         """The body's schema with its examples; the query options as parameters."""
@@ -150,7 +152,8 @@ class CsvUpload:
         """Read after access was checked, within the upload limit."""
         query = _query(self.options, request)
         form = await read_form(request, max_upload_bytes)
-        return Received(form.required_file(), query)
+        upload = form.required_file()
+        return Received(upload, query, len(upload))
 
     def openapi(self, examples: tuple[Example, ...]) -> dict[str, Any]:
         """A multipart body with one binary field, and the example files as text."""

@@ -172,7 +172,8 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             mount(app.router, endpoint, service=name, live=live[name], sink=predictions,
                   max_upload_bytes=settings.max_upload_bytes,
                   batch_size=settings.batch_sizes.get(name),
-                  on_batch=metrics.batch_size.labels(name).observe)
+                  on_batch=metrics.batch_size.labels(name).observe,
+                  inline_seconds=settings.inline_ms / 1000)
             for endpoint in service.endpoints(context)]
         service_routers.append(router)
         service_routes[name] = [*endpoint_routes, *documented_routes(router)]

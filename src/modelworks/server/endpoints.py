@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.routing import request_response
 
 from modelworks.sdk.requests import request_id
+from modelworks.server.placement import Placement
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -63,10 +63,12 @@ def _errors(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
 class Batcher:
     """Groups the requests of one endpoint that arrive while its model is busy (``Batch``)."""
 
-    def __init__(self, batch: Batch, max_size: int,
+    def __init__(self, batch: Batch, max_size: int, placement: Placement,
                  on_batch: Callable[[int], None] | None = None) -> None:
         self.batch = batch
         self.max_size = max_size
+        self.placement = placement
+        """Where a batch runs: a short one on the event loop, a long one in the pool."""
         self.on_batch = on_batch
         """Told the size of every model run (a metric)."""
         self._waiting: list[tuple[Loaded[Any], Received[Any], asyncio.Future[Any]]] = []
@@ -107,8 +109,9 @@ class Batcher:
         if self.on_batch is not None:
             self.on_batch(len(group))
         try:
-            results = await run_in_threadpool(self.batch.run, model,
-                                              [received for _, received, _ in group])
+            requests = [received for _, received, _ in group]
+            results = await self.placement.run([received.size for received in requests],
+                                               self.batch.run, model, requests)
             if len(results) != len(group):
                 raise RuntimeError(f"a batch of {len(group)} gave {len(results)} results")
         except Exception as exc:
@@ -128,18 +131,23 @@ class Batcher:
 
 def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveModel[Any],
           sink: PredictionSink, max_upload_bytes: int, batch_size: int | None = None,
-          on_batch: Callable[[int], None] | None = None) -> APIRoute:
+          on_batch: Callable[[int], None] | None = None, inline_seconds: float = 0.0
+          ) -> APIRoute:
     """Add ``endpoint`` to ``router`` on the shared prediction path; the route it made.
 
     Mount on the application's own router: the route serves through a handler of its own
     (below), which ``include_router`` would not copy. ``batch_size``: the largest batch when
     the endpoint declares batching (``None``: its own ``max_size``; 0: no batching);
-    ``on_batch`` is told the size of each batch run.
+    ``on_batch`` is told the size of each batch run. A CPU-bound lone request's model call
+    runs on the event loop when it is predicted to take under ``inline_seconds``
+    (``placement.py``).
     """
     codec = endpoint.request
+    placement = Placement(inline_seconds)
     batcher = None
     if endpoint.batch is not None and batch_size != 0:
-        batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size, on_batch)
+        batcher = Batcher(endpoint.batch, batch_size or endpoint.batch.max_size, placement,
+                          on_batch)
 
     in_flight = 0
 
@@ -162,11 +170,11 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
             result = await batcher.submit(loaded, received)
             outcome = batcher.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound and endpoint.batch is not None:
-            # The model in a thread, the answer (which may await I/O) on the event loop.
-            [result] = await run_in_threadpool(endpoint.batch.run, loaded, [received])
+            # The model where ``placement`` says, the answer (which may await I/O) on the loop.
+            [result] = await placement.run([received.size], endpoint.batch.run, loaded, [received])
             outcome = endpoint.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound:
-            outcome = await run_in_threadpool(endpoint.predict, loaded, received)
+            outcome = await placement.run([received.size], endpoint.predict, loaded, received)
         else:
             outcome = endpoint.predict(loaded, received)
         answer = await outcome if inspect.isawaitable(outcome) else outcome
