@@ -2,9 +2,10 @@
 
 For each request: access is checked (the endpoint's ``Requirement``), the request is read by
 its codec (4xx naming the problem), the live model is taken once (a swap mid-request does not
-change it), ``predict`` runs (in the thread pool when CPU-bound), and its time, one
-prediction-log record per input, the prediction count and ``X-Model-Version`` follow. The
-OpenAPI operation carries the request and response schemas, the examples and every error.
+change it), ``predict`` runs (a CPU-bound one on the event loop or in the thread pool, as
+``placement.py`` predicts its time), and its time, one prediction-log record per input, the
+prediction count and ``X-Model-Version`` follow. The OpenAPI operation carries the request
+and response schemas, the examples and every error.
 """
 
 from __future__ import annotations
@@ -138,8 +139,8 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
     Mount on the application's own router: the route serves through a handler of its own
     (below), which ``include_router`` would not copy. ``batch_size``: the largest batch when
     the endpoint declares batching (``None``: its own ``max_size``; 0: no batching);
-    ``on_batch`` is told the size of each batch run. A CPU-bound lone request's model call
-    runs on the event loop when it is predicted to take under ``inline_seconds``
+    ``on_batch`` is told the size of each batch run. A CPU-bound model call (one request's or
+    a batch's) runs on the event loop when it is predicted to take under ``inline_seconds``
     (``placement.py``).
     """
     codec = endpoint.request

@@ -151,10 +151,14 @@ class _Tfidf:
 
         vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=min_df)
         features = vectorizer.fit_transform(texts)
-        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
-        self.tfidf_ = SublinearTfidf(WordNgrams(self.vocabulary_, (1, 2)), self.idf_)
+        self._keep({term: int(i) for term, i in vectorizer.vocabulary_.items()},
+                   np.asarray(vectorizer.idf_, dtype=np.float64))
         return features
+
+    def _keep(self, vocabulary: dict[str, int], idf: NDArray[np.float64]) -> None:
+        """The fitted state, and what serves it."""
+        self.vocabulary_, self.idf_ = vocabulary, idf
+        self.tfidf_ = SublinearTfidf(WordNgrams(vocabulary, (1, 2)), idf)
 
     def weights(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """The text's columns and TF-IDF weights."""
@@ -163,8 +167,7 @@ class _Tfidf:
     @classmethod
     def restore(cls, vocabulary: dict[str, int], idf: NDArray[np.float64]) -> _Tfidf:
         block = cls()
-        block.vocabulary_, block.idf_ = vocabulary, idf
-        block.tfidf_ = SublinearTfidf(WordNgrams(vocabulary, (1, 2)), idf)
+        block._keep(vocabulary, idf)
         return block
 
 
@@ -210,11 +213,11 @@ class TfidfLogistic:
         # The head block's weights follow the body's in the regression's columns.
         coef, body_columns = self.head_.coef_, len(self.body_.idf_)
         scores = np.tile(self.head_.intercept_, (len(texts), 1))
-        for row, text in enumerate(texts):
+        for row, (text, head) in enumerate(zip(texts, self._heads(texts), strict=True)):
             columns, weights = self.body_.weights(text)
             scores[row] += coef[:, columns] @ weights
             if self.head_block_ is not None:
-                columns, weights = self.head_block_.weights(text.strip()[:self.head_chars])
+                columns, weights = self.head_block_.weights(head)
                 scores[row] += coef[:, body_columns + columns] @ weights
         return _softmax(scores)
 
