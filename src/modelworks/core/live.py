@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from modelworks.core.budget import current_budget
 from modelworks.core.errors import NoLiveModel
 
 if TYPE_CHECKING:
@@ -93,10 +94,17 @@ class LiveModel(Generic[M]):
             return True
 
     def _load(self, version: int) -> Any:
-        folder = self.registry.verified_folder(self.service.name, version)
-        model: Any = self.service.load_model(folder)
-        self.service.warm_up(model)
-        return model
+        # A load is the server's work, not a request's: one set off by a request (a train or
+        # promote call, in a thread that inherited its context) must not stop at that
+        # request's deadline, nor be marked broken because the request ran long.
+        outside_request = current_budget.set(None)
+        try:
+            folder = self.registry.verified_folder(self.service.name, version)
+            model: Any = self.service.load_model(folder)
+            self.service.warm_up(model)
+            return model
+        finally:
+            current_budget.reset(outside_request)
 
     def _fall_back(self, broken: int) -> None:
         try:
