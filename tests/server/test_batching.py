@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -10,13 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
 
 from modelworks.core.budget import Budget, check_budget, current_budget
 from modelworks.core.encoders.minilm import MiniLMAssets
 from modelworks.core.live import Loaded
-from modelworks.sdk.endpoints import Batch, Received
+from modelworks.sdk.access import Requirement, Scope
+from modelworks.sdk.endpoints import Answer, Batch, Endpoint, JsonBody, Received
 from modelworks.server.app import create_app
-from modelworks.server.endpoints import Batcher
+from modelworks.server.endpoints import Batcher, mount
 from modelworks.server.placement import Placement
 from tests.conftest import copy_registry, make_settings, uvicorn_thread
 
@@ -230,3 +236,91 @@ def test_a_batched_answer_is_the_answer_given_alone(
 
 def _without(body: Any, keys: set[str]) -> Any:
     return {k: v for k, v in body.items() if k not in keys} if isinstance(body, dict) else body
+
+
+class _OneVersion:
+    """The live model of the test endpoint: always version 1."""
+
+    def current(self) -> Loaded[str]:
+        return MODEL
+
+
+class _NoLog:
+    """A prediction sink that keeps nothing (the endpoint's answers are what is checked)."""
+
+    def record(self, **_: Any) -> None:
+        return None
+
+    def count(self, service: str, items: int) -> None:
+        return None
+
+
+class _Number(BaseModel):
+    value: int
+
+
+def _doubling_app(recorder: Recorder) -> FastAPI:
+    """One batching endpoint, ``POST /double``, whose model call runs on the event loop."""
+
+    def run(loaded: Loaded[Any], requests: list[Received[_Number]]) -> list[int]:
+        return recorder.run(loaded, [Received(received.body.value) for received in requests])
+
+    def finish(_: Loaded[Any], received: Received[_Number], result: int) -> Answer:
+        return Answer(result, inputs=[received.body.value], outputs=[result])
+
+    def predict(loaded: Loaded[Any], received: Received[_Number]) -> Answer:
+        return finish(loaded, received, run(loaded, [received])[0])
+
+    endpoint = Endpoint("POST", "/double", summary="Twice the number",
+                        request=JsonBody(_Number), response=int, predict=predict,
+                        access=Requirement(Scope.PREDICT), examples=(), cpu_bound=True,
+                        batch=Batch(run=run, finish=finish, max_size=32))
+    app = FastAPI()
+
+    async def admit(request: Request, requirement: Requirement) -> None:
+        return None
+
+    app.state.authorize = admit
+    mount(app.router, endpoint, service="numbers", live=_OneVersion(),  # type: ignore[arg-type]
+          sink=_NoLog(), max_upload_bytes=1 << 20, inline_seconds=1.0)
+    return app
+
+
+SEND_TOGETHER = """
+import http.client, json, sys
+host, port, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+connections = [http.client.HTTPConnection(host, port, timeout=30) for _ in range(count)]
+for connection in connections:
+    connection.connect()
+for number, connection in enumerate(connections, start=first):
+    connection.request("POST", "/double", body=json.dumps({"value": number}),
+                       headers={"Content-Type": "application/json"})
+print(json.dumps([int(connection.getresponse().read()) for connection in connections]))
+"""
+
+
+def _sent_together(url: str, first: int, count: int) -> list[int]:
+    """Send ``count`` requests, each on a connection of its own, before reading any answer.
+
+    From another process: a client thread in this one would take turns with the server's
+    thread for the interpreter lock, and the requests would trickle in one by one.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    sent = subprocess.run([sys.executable, "-c", SEND_TOGETHER, host, port, str(first),
+                           str(count)], capture_output=True, text=True, timeout=60, check=True)
+    return [int(answer) for answer in json.loads(sent.stdout)]
+
+
+def test_requests_that_arrive_together_share_a_run_on_the_event_loop() -> None:
+    # 5 ms is under the inline limit (1 s): once timed, every call runs on the event loop,
+    # which reads nothing while the model runs; what arrived meanwhile must still batch.
+    recorder = Recorder(seconds=0.005)
+    with uvicorn_thread(_doubling_app(recorder)) as url:
+        lone = httpx.post(f"{url}/double", json={"value": 7}).json()
+        timed = len(recorder.runs)
+        answers = [_sent_together(url, b * 100, 24) for b in range(3)]
+    assert lone == 14
+    assert recorder.runs[0] == [7]  # alone: at once, in a run of its own
+    assert answers == [[2 * n for n in range(b * 100, b * 100 + 24)] for b in range(3)]
+    sizes = [len(run) for run in recorder.runs[timed:]]
+    assert max(sizes) >= 8, sizes

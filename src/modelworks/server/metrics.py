@@ -82,11 +82,19 @@ class ServerMetrics:
                                     "Requests per model run of a batching endpoint.",
                                     ["service"], registry=self.registry,
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        # ``labels()`` takes a lock and builds a key on every call (8 us of a request's
+        # ~600); the series of one (method, route, status) are looked up once.
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = (self.requests.labels(method, route, str(status)),
+                      self.latency.labels(method, route))
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def render(self) -> bytes:
         """The text exposition format (every worker's values in multi-worker mode)."""

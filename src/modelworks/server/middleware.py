@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("modelworks.access")
 # Multipart framing around a file is small; allow for it before refusing on Content-Length.
 _MULTIPART_OVERHEAD = 64 * 1024
+_WATCH_AFTER_SECONDS = 0.05
+"""How long a request computes before a task starts watching for its client leaving."""
 
 
 class RequestMiddleware:
@@ -43,8 +45,8 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        rid = _safe_request_id(headers.get("x-request-id", "")) or os.urandom(16).hex()
+        client_rid, length = _request_headers(scope["headers"])
+        rid = _safe_request_id(client_rid) or os.urandom(16).hex()
         token = current_request_id.set(rid)
         budget = Budget(self.timeout_seconds)
         budget_token = current_budget.set(budget)
@@ -68,7 +70,9 @@ class RequestMiddleware:
             await send(message)
 
         received = 0
+        body_done = False
         watcher: asyncio.Task[None] | None = None
+        watch_later: asyncio.TimerHandle | None = None
         gone = asyncio.Event()
 
         async def watch_for_disconnect() -> None:
@@ -78,11 +82,17 @@ class RequestMiddleware:
                 budget.stop()
                 gone.set()
 
+        def start_watching() -> None:
+            nonlocal watcher
+            if watcher is None:
+                watcher = asyncio.create_task(watch_for_disconnect())
+
         async def receive_within_limit() -> Message:
             # Counted as the bytes arrive, so a chunked body (no Content-Length) is cut off at
             # the limit too, before anything parses it.
-            nonlocal received, watcher
-            if watcher is not None:  # the app asks again: the watcher owns the channel now
+            nonlocal received, body_done, watch_later
+            if body_done:  # the app asks again: the watcher owns the channel now
+                start_watching()
                 await gone.wait()
                 return {"type": "http.disconnect"}
             message = await receive()
@@ -91,13 +101,17 @@ class RequestMiddleware:
                 if received > self.max_body:
                     raise HTTPException(413, too_large(self.limit).message)
                 if not message.get("more_body", False):
-                    watcher = asyncio.create_task(watch_for_disconnect())
+                    body_done = True
+                    # Most answers leave within milliseconds, before a client's leaving
+                    # could matter: a task per request to notice it cost 18 us of a short
+                    # prediction's ~600. Only work still running after this starts one.
+                    watch_later = asyncio.get_running_loop().call_later(
+                        _WATCH_AFTER_SECONDS, start_watching)
             elif message["type"] == "http.disconnect":
                 budget.stop()
             return message
 
         try:
-            length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
                 await _send_json(send_with_id, 413, {"error": too_large(self.limit).message})
             else:
@@ -113,6 +127,8 @@ class RequestMiddleware:
                 raise  # half a response is out; only closing the connection can signal it
             await _send_json(send_with_id, 500, {"error": "internal error", "request_id": rid})
         finally:
+            if watch_later is not None:
+                watch_later.cancel()
             if watcher is not None:
                 watcher.cancel()
             current_budget.reset(budget_token)
@@ -124,6 +140,21 @@ class RequestMiddleware:
                                        "route": route, "status": status,
                                        "duration_ms": round(elapsed * 1000, 2)})
             current_request_id.reset(token)
+
+
+def _request_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+    """The client's ``X-Request-ID`` and ``Content-Length`` ("" when absent).
+
+    The server hands header names over in lower case (HTTP/1.1 and ASGI); only these two are
+    read, rather than decoding every header of every request.
+    """
+    rid = length = ""
+    for name, value in headers:
+        if name == b"x-request-id":
+            rid = value.decode("latin-1")
+        elif name == b"content-length":
+            length = value.decode("latin-1")
+    return rid, length
 
 
 def _safe_request_id(value: str) -> str:

@@ -51,6 +51,7 @@ class PredictionLog:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._counter = counter
+        self._counters: dict[str, Counter] = {}
         self._spool = Spool(spool_dir) if spool_dir is not None else None
         self.database_error: str | None = None
         """Why the last write or check failed; ``None`` while the database answers."""
@@ -83,18 +84,24 @@ class PredictionLog:
             self._thread = None
             self._stopping.clear()
 
+    def _count(self, service: str, items: int) -> None:
+        if self._counter is None:
+            return
+        counter = self._counters.get(service)
+        if counter is None:  # ``labels()`` costs a lock and a key per call: look up once
+            counter = self._counters[service] = self._counter.labels(service)
+        counter.inc(items)
+
     def count(self, service: str, items: int) -> None:
         """Count predictions a service keeps elsewhere (or not at all) in the metrics only."""
-        if self._counter is not None:
-            self._counter.labels(service).inc(items)
+        self._count(service, items)
 
     def record(self, *, service: str, model_version: int, request_id: str, inputs: list[Any],
                outputs: list[Any], latency_ms: float) -> None:
         """Queue one row per (input, output) pair; the batch latency is shared evenly."""
         now = datetime.now(UTC)
         share = latency_ms / max(len(inputs), 1)
-        if self._counter is not None:
-            self._counter.labels(service).inc(len(inputs))
+        self._count(service, len(inputs))
         for item, result in zip(inputs, outputs, strict=True):
             self._queue.put({
                 "created_at": now, "service": service, "model_version": model_version,
