@@ -224,7 +224,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         return _model_status(registry, live, service, worker_status)
 
     @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias",
-             openapi_extra=openapi_json_body(LiveRequest))
+             openapi_extra=openapi_json_body(LiveRequest, {"version 1": {"version": 1}}))
     async def set_live(service: str, request: Request, key: AdminKey) -> dict[str, Any]:
         model = _live_of(live, service)
         body = parse_json_body(LiveRequest, await read_small_body(request, 4096),
