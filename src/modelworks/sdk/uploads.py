@@ -99,12 +99,18 @@ async def read_form(request: Request, limit: int, *, fields: tuple[str, ...] = (
 
 
 def openapi_form(file_description: str, *, file_required: bool,
-                 fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """``openapi_extra`` documenting a form that ``read_form`` parses."""
+                 fields: dict[str, str] | None = None,
+                 examples: dict[str, str] | None = None) -> dict[str, Any]:
+    """``openapi_extra`` documenting a form that ``read_form`` parses.
+
+    ``examples``: a value for some of ``fields``, which Swagger UI fills in.
+    """
     properties: dict[str, Any] = {
         "file": {"type": "string", "format": "binary", "description": file_description}}
-    properties.update({name: {"type": "string", "description": description}
-                       for name, description in (fields or {}).items()})
+    for name, description in (fields or {}).items():
+        properties[name] = {"type": "string", "description": description}
+        if examples and name in examples:
+            properties[name]["example"] = examples[name]
     schema = {"type": "object", "properties": properties,
               "required": ["file"] if file_required else []}
     return {"requestBody": {"required": file_required,

@@ -35,6 +35,7 @@ from modelworks.sdk.requests import request_id
 from modelworks.server.auth import KeyStore, authorize
 from modelworks.server.authenticate import build_auth_router
 from modelworks.server.db import make_engine, migrate
+from modelworks.server.docs import build_docs_router, docs_description
 from modelworks.server.endpoints import mount
 from modelworks.server.feedback import FeedbackStore
 from modelworks.server.heap import HeapTrimmer
@@ -139,7 +140,10 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
             predictions.stop()
             engine.dispose()
 
-    app = FastAPI(title="modelworks", version=VERSION, lifespan=lifespan)
+    # docs_url and redoc_url off: FastAPI's pages load their scripts from a CDN; the docs
+    # router serves the same pages from files installed with the server.
+    app = FastAPI(title="modelworks", version=VERSION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None, description=docs_description(settings.auth))
     app.state.keys = None
     app.state.authorize = authorize
     app.state.contract_auth = settings.auth is AuthMode.CONTRACT
@@ -181,6 +185,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         app.include_router(router)
     included = [jobs_router, auth_router, *service_routers]
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
+    app.include_router(build_docs_router(app.openapi_url or "/openapi.json", app.title))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
             describe_auth(settings.auth, service_routes))
 
@@ -219,7 +224,7 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         return _model_status(registry, live, service, worker_status)
 
     @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias",
-             openapi_extra=openapi_json_body(LiveRequest))
+             openapi_extra=openapi_json_body(LiveRequest, {"version 1": {"version": 1}}))
     async def set_live(service: str, request: Request, key: AdminKey) -> dict[str, Any]:
         model = _live_of(live, service)
         body = parse_json_body(LiveRequest, await read_small_body(request, 4096),

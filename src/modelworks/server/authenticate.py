@@ -32,7 +32,8 @@ def build_auth_router(tokens: TokenIssuer, limiter: FailureLimiter) -> APIRouter
     @router.post(
         "/api/authenticate",
         summary="Exchange an API key for a bearer token",
-        openapi_extra=openapi_json_body(AuthenticateRequest),
+        openapi_extra=openapi_json_body(AuthenticateRequest, {
+            "your key (the first admin key is in MODELWORKS_HOME/admin.key)": {"key": "mw_..."}}),
         responses={401: {"description": "missing or wrong key"},
                    429: {"description": "too many failures from this client"}},
     )

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from modelworks.core.service import Service
 
 ANYONE = "anyone"
-LINKS = {"docs": "/docs", "openapi": "/openapi.json", "healthz": "/healthz",
-         "readyz": "/readyz", "metrics": "/metrics", "models": "/models",
+LINKS = {"docs": "/docs", "redoc": "/redoc", "openapi": "/openapi.json",
+         "healthz": "/healthz", "readyz": "/readyz", "metrics": "/metrics", "models": "/models",
          "token": "/api/authenticate"}
 
 
@@ -67,7 +67,7 @@ def describe_auth(auth: AuthMode, routes: dict[str, list[APIRoute]]) -> str:
         return ("AUTH IS OFF: every endpoint is open to anyone who can reach this server; "
                 "use only on a trusted network")
     always = ("GET /, the probes (/healthz, /readyz, and /health with similarity), /metrics, "
-              "/docs, /openapi.json and POST /api/authenticate are open")
+              "/docs, /redoc, /openapi.json and POST /api/authenticate are open")
     if auth is AuthMode.REQUIRED:
         return f"auth required: every model, training and admin route needs a scoped key; {always}"
     opened = [_label(r) for service_routes in routes.values() for r in service_routes

@@ -22,6 +22,7 @@ MAX_NAME_CHARS = 200
 FORM_FIELDS = {"model": "Model kind, for services offering several",
                "name": f"A label for the version (at most {MAX_NAME_CHARS} characters)",
                "register": "false: evaluate only (default true)"}
+FORM_EXAMPLES = {"name": "baseline", "register": "true"}
 
 if TYPE_CHECKING:
     from modelworks.core.service import Service
@@ -37,7 +38,7 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
                  summary="Start a training job on an upload or on the prepared data",
                  openapi_extra=openapi_form(
                      "Training data in the service's format; absent: the prepared data",
-                     file_required=False, fields=FORM_FIELDS))
+                     file_required=False, fields=FORM_FIELDS, examples=FORM_EXAMPLES))
     async def start_job(service: str, request: Request, key: TrainKey) -> JSONResponse:
         if service not in services:
             raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(services))}")

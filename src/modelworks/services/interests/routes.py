@@ -17,6 +17,7 @@ from modelworks.sdk.params import Bounds
 from modelworks.services.interests.directory import Profile, UserDirectory
 from modelworks.services.interests.schemas import (
     MAX_TOP_K,
+    USERS_EXAMPLE,
     USERS_EXPECTED,
     UserInterests,
     UsersRequest,
@@ -102,7 +103,7 @@ def build_router(service: InterestsService, context: ServiceContext,
     router = APIRouter(prefix="/interests", tags=["interests"])
 
     @router.post("/users", summary="Add or update users and the titles they consumed",
-                 openapi_extra=openapi_json_body(UsersRequest))
+                 openapi_extra=openapi_json_body(UsersRequest, {"one new user": USERS_EXAMPLE}))
     async def add_users(request: Request, key: TrainKey) -> dict[str, Any]:
         body = parse_json_body(UsersRequest, await request.body(), USERS_EXPECTED)
         model: InterestModel = context.live.current().model

@@ -15,6 +15,8 @@ USERS_EXPECTED = {
     "users": f"a list of 1 to {MAX_USERS_PER_REQUEST} objects with user_handle (UUID), name, "
              f"type (B2B or B2C) and consumed (up to {MAX_CONSUMED} title ids)",
 }
+USERS_EXAMPLE = {"users": [{"user_handle": "0b7e4c3a-5f0e-4d8a-9a57-2f1d3c4b5a69",
+                            "name": "Mirela", "type": "B2C", "consumed": [12, 345, 1001]}]}
 
 
 def _no_nul(text: str) -> str:

@@ -22,6 +22,7 @@ from modelworks.sdk.endpoints import (
     Received,
 )
 from modelworks.services.movies.schemas import (
+    FEEDBACK_EXAMPLE,
     FEEDBACK_EXPECTED,
     RECOMMEND_EXAMPLES,
     RECOMMEND_EXPECTED,
@@ -91,7 +92,9 @@ def build_router(service: MoviesService, context: ServiceContext) -> APIRouter:
     log_delay = context.settings.log_flush_seconds + 0.3
 
     @router.post("/recommend/feedback", summary="Rate a movie of an earlier recommendation",
-                 openapi_extra=openapi_json_body(FeedbackRequest))
+                 openapi_extra=openapi_json_body(FeedbackRequest, {
+                     "a rating; id: the X-Recommendation-ID header of an answer that "
+                     "recommended the movie": FEEDBACK_EXAMPLE}))
     async def feedback(request: Request, key: PredictKey) -> dict[str, Any]:
         body = parse_json_body(FeedbackRequest, await request.body(), FEEDBACK_EXPECTED)
         model: DemographicRecommender = context.live.current().model

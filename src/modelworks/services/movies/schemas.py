@@ -23,6 +23,7 @@ FEEDBACK_EXPECTED = {
     "movie": "a movie title exactly as recommended",
     "score": "an integer from 1 to 5",
 }
+FEEDBACK_EXAMPLE = {"id": "2a046e2c-5a17-433e-9592-2c8d9ff7f284", "movie": "Fargo", "score": 5}
 
 
 class RecommendRequest(BaseModel):

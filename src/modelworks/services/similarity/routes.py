@@ -10,9 +10,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from modelworks.sdk.access import PredictKey, Requirement, Scope, TrainKey
+from modelworks.sdk.bodies import openapi_json_body
 from modelworks.sdk.endpoints import Answer, Batch, Endpoint, Example, JsonBody, Received
 from modelworks.services.similarity.cache import EmbeddingCache, MemoryCache, RedisCache
 from modelworks.services.similarity.catalog import CatalogStore, Product
+from modelworks.services.similarity.catalog_schemas import (
+    IDS_EXAMPLE,
+    PRODUCTS_EXAMPLE,
+    SEARCH_EXAMPLES,
+    IdsBody,
+    ProductsBody,
+    SearchBody,
+)
 from modelworks.services.similarity.model import Match, SimilarityModel
 from modelworks.services.similarity.monitoring import SimilarityMetrics
 from modelworks.services.similarity.schemas import (
@@ -105,7 +114,9 @@ def build_router(service: SimilarityService, context: ServiceContext, cache: Emb
 
     catalogs = CatalogStore(context.engine, context.settings.home / "catalogs")
 
-    @router.post("/catalogs/{name}/products", summary="Add or update products of a catalogue")
+    @router.post("/catalogs/{name}/products", summary="Add or update products of a catalogue",
+                 openapi_extra=openapi_json_body(ProductsBody,
+                                                 {"three products": PRODUCTS_EXAMPLE}))
     async def add_products(name: str, request: Request, key: TrainKey) -> dict[str, Any]:
         name = catalog_name(name)
         parsed = parse_products(await request.body(), max_chars)
@@ -116,14 +127,16 @@ def build_router(service: SimilarityService, context: ServiceContext, cache: Emb
                                        model.encoder_id_)
         return {"catalog": name, "upserted": len(products), "size": size}
 
-    @router.delete("/catalogs/{name}/products", summary="Remove products from a catalogue")
+    @router.delete("/catalogs/{name}/products", summary="Remove products from a catalogue",
+                   openapi_extra=openapi_json_body(IdsBody, {"one product": IDS_EXAMPLE}))
     async def remove_products(name: str, request: Request, key: TrainKey) -> dict[str, Any]:
         name = catalog_name(name)
         deleted, size = await run_in_threadpool(catalogs.remove, name,
                                                 parse_ids(await request.body()))
         return {"catalog": name, "deleted": deleted, "size": size}
 
-    @router.post("/catalogs/{name}/search", summary="The products that best match a query")
+    @router.post("/catalogs/{name}/search", summary="The products that best match a query",
+                 openapi_extra=openapi_json_body(SearchBody, SEARCH_EXAMPLES))
     async def search(name: str, request: Request, key: PredictKey) -> Response:
         name = catalog_name(name)
         body = parse_search(await request.body(), max_chars)
