@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from modelworks.client import ApiError, Client
+if TYPE_CHECKING:
+    from modelworks.client import ApiError, Client
 
 Row = Mapping[str, Any]
 PREDICTION = "x-modelworks-prediction"

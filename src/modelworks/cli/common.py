@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from modelworks.client import ApiError, Client
+from modelworks.client import ApiError
 from modelworks.core.plugins import installed_service_names, unknown_service
 from modelworks.core.settings import Settings
 
 if TYPE_CHECKING:
+    from modelworks.client import Client
     from modelworks.core.progress import Progress as ProgressSink
     from modelworks.core.registry import Registry
 
@@ -79,6 +80,8 @@ def progress_bar() -> Iterator[ProgressSink]:
 
 def api(api_url: str | None, api_key: str | None) -> Client:
     """The typed client of the server at ``api_url`` with ``api_key`` (or their defaults)."""
+    from modelworks.client import Client
+
     return Client.from_settings(Settings(), api_url=api_url, api_key=api_key)
 
 

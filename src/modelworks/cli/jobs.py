@@ -9,7 +9,7 @@ follows its progress.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
@@ -24,8 +24,10 @@ from modelworks.cli.common import (
     print_json,
     progress_columns,
 )
-from modelworks.client import Client
-from modelworks.client.results import Job
+
+if TYPE_CHECKING:
+    from modelworks.client import Client
+    from modelworks.client.results import Job
 
 jobs_app = typer.Typer(help="Background training jobs on a running server.",
                        no_args_is_help=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import MofNCompleteColumn, Progress
@@ -24,13 +24,17 @@ from rich.progress import MofNCompleteColumn, Progress
 from modelworks.cli.batch import Batcher, Row, RowError, batcher_for, is_row_error
 from modelworks.cli.common import (
     ApiKey,
+    api,
     console,
     fail,
     known_service,
     progress_columns,
 )
-from modelworks.client import ApiError, Client
+from modelworks.client import ApiError
 from modelworks.core.settings import AuthMode, Settings
+
+if TYPE_CHECKING:
+    from modelworks.client import Client
 
 JSON_LINES = (".jsonl", ".ndjson", ".json")
 
@@ -68,8 +72,7 @@ def predict(
             client = stack.enter_context(_local_client(service))
             concurrency = 1  # one app in this process: more threads would only queue
         else:
-            client = stack.enter_context(Client.from_settings(
-                Settings(), api_url=api_url, api_key=api_key))
+            client = stack.enter_context(api(api_url, api_key))
         try:
             batcher = batcher_for(service, client)
         except (RowError, ApiError) as exc:
@@ -166,6 +169,8 @@ def _local_client(service: str) -> Iterator[Client]:
         # The app stops a request at its own limit; this one only guards against a hang.
         http = httpx.Client(transport=httpx.HTTPTransport(uds=socket_path),
                             timeout=settings.request_timeout_seconds + 30)
+        from modelworks.client import Client
+
         try:
             with Client("http://local", http=http) as client:
                 ready = client.ready()
