@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 from modelworks.cli import app
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import RunningApi, home_with_registries, make_settings
+from tests.conftest import SEED_USERS_FILE, RunningApi, home_with_registries, make_settings
 
 RESUMES_CSV = ('text,label\n'
                '"Oracle DBA with 8 years of RMAN, Data Guard and RAC on 19c",7\n'
@@ -133,3 +134,35 @@ def test_what_cannot_run_says_why(tmp_path: Path, resumes_home: Path) -> None:
                                        "http://127.0.0.1:9"], env=env)
     assert nowhere.exit_code == 1
     assert "cannot reach the API at http://127.0.0.1:9" in " ".join(nowhere.output.split())
+
+
+def test_on_a_server_interests_and_similarity(full_api: RunningApi, tmp_path: Path) -> None:
+    env = {"MODELWORKS_HOME": str(full_api.home)}  # the admin key's home
+    with SEED_USERS_FILE.open(encoding="utf-8") as handle:
+        handles = [row["id"] for row in csv.DictReader(handle)][:2]
+    users = tmp_path / "users.csv"
+    users.write_text(f"user_handle,top_k,min_probability\n{handles[0]},3,\n"
+                     f"{handles[1]},,0.5\nnot-a-uuid,2,\n")
+    found = CliRunner().invoke(app, ["predict", "interests", "-i", str(users),
+                                     "--api-url", full_api.url], env=env)
+    first, second, bad = lines(found.stdout)
+    assert first["user_handle"] == handles[0]
+    assert len(first["interests"]) == 3  # type: ignore[arg-type]
+    assert all(i["probability"] >= 0.5 for i in second["interests"])  # type: ignore[attr-defined]
+    assert bad["row"] == 3
+    assert "user_handle" in str(bad["error"])
+
+    queries = tmp_path / "queries.csv"
+    queries.write_text('query,product_descriptions,top_k\n'
+                       '"What can I use to cut wood?","Claw hammer with a grip | '
+                       'Circular saw with laser guide",1\n'
+                       'Something to hold nails,'
+                       '"[""Claw hammer with a grip"", ""Circular saw""]",\n')
+    ranked = CliRunner().invoke(app, ["predict", "similarity", "-i", str(queries),
+                                      "--api-url", full_api.url], env=env)
+    assert ranked.exit_code == 0, ranked.output
+    saw, hammer = lines(ranked.stdout)
+    assert saw["queries"] == ["What can I use to cut wood?"]
+    assert [r["product_description"] for r in saw["results"][0]["results"]] == [  # type: ignore[index]
+        "Circular saw with laser guide"]
+    assert len(hammer["results"][0]["results"]) == 2  # type: ignore[index]

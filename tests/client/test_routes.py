@@ -20,8 +20,7 @@ from modelworks.client.results import (
     TrainingResult,
     UserInterests,
 )
-from tests.client.conftest import TOKEN_TTL_SECONDS
-from tests.conftest import SEED_USERS_FILE, RunningApi
+from tests.conftest import SEED_USERS_FILE, TOKEN_TTL_SECONDS, RunningApi
 
 SYNOPSES = [{"movie_id": "w", "synopsis": "A lonely cowboy defends a frontier town from a gang "
                                           "of outlaws.", "year": 1956},

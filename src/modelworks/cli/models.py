@@ -129,7 +129,8 @@ def _print_version(manifest: Manifest, shown: dict[str, Any]) -> None:
             ("libraries", ", ".join(f"{k} {v}" for k, v in manifest.libraries.items())),
             ("folder", shown["folder"])]
     for label, value in rows:
-        facts.add_row(label, str(value))
+        if value:  # a version without a label has no name row
+            facts.add_row(label, str(value))
     out.print(facts)
     _print_mapping(out, "metrics (held out)", manifest.metrics)
     _print_mapping(out, "parameters", manifest.params)
