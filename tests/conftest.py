@@ -354,6 +354,27 @@ def running_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMA
         yield RunningApi(url, home)
 
 
+TOKEN_TTL_SECONDS = 2
+"""Of ``full_api``'s tokens: short, so a test sees one expire."""
+
+
+@pytest.fixture(scope="session")
+def full_api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
+             genres_registry: Path, interests_registry: Path, movies_registry: Path,
+             resumes_registry: Path, similarity_registry: Path) -> Iterator[RunningApi]:
+    """Every service, auth required; tokens last 2 s, so a test sees one expire."""
+    home = tmp_path_factory.mktemp("client-home")
+    make_settings(home, minilm_assets)  # links the session's encoder assets
+    for registry in (genres_registry, interests_registry, movies_registry, resumes_registry,
+                     similarity_registry):
+        copy_registry(registry, home)
+    # Tests present wrong keys on purpose; the failure limit must not lock the others out.
+    settings = {"MODELWORKS_TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
+                "MODELWORKS_AUTH_MAX_FAILURES": "1000"}
+    with served(home, ",".join(ALL_SERVICES), extra_env=settings) as url:
+        yield RunningApi(url, home)
+
+
 @contextmanager
 def uvicorn_thread(app: FastAPI) -> Iterator[str]:
     """``app`` under a real uvicorn server in this process; its URL once it listens."""

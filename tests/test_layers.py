@@ -43,3 +43,10 @@ def test_the_sdk_and_the_core_import_nothing_from_the_server_or_a_service() -> N
 def test_the_dashboard_imports_no_service_and_nothing_of_the_server() -> None:
     assert offenders(PACKAGE / "dashboard", "modelworks.services") == []
     assert offenders(PACKAGE / "dashboard", "modelworks.server") == []
+
+
+def test_the_client_imports_no_service_and_nothing_of_the_server_or_the_cli() -> None:
+    """A client runs where no service is installed, and the dashboard is built on it."""
+    for forbidden in ("modelworks.server", "modelworks.services", "modelworks.dashboard",
+                      "modelworks.cli"):
+        assert offenders(PACKAGE / "client", forbidden) == [], forbidden

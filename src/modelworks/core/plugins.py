@@ -20,11 +20,14 @@ def installed_service_names() -> list[str]:
     return sorted(ep.name for ep in entry_points(group=GROUP))
 
 
-def unknown_service(name: str, known: list[str]) -> str:
-    """Says ``name`` is no service, suggests the closest known one, and lists them all."""
+def unknown_service(name: str, known: list[str], among: str = "installed") -> str:
+    """Says ``name`` is no service, suggests the closest known one, and lists them all.
+
+    ``among`` says what the known ones are (``installed`` here, ``enabled`` on a server).
+    """
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown service {name!r}{hint}; installed: {', '.join(known) or 'none'}"
+    return f"unknown service {name!r}{hint}; {among}: {', '.join(known) or 'none'}"
 
 
 def load_services(settings: Settings, names: list[str] | None = None) -> dict[str, Service]:

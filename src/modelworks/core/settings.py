@@ -190,6 +190,12 @@ class Settings(BaseSettings):
     )
     dashboard_port: int = Field(
         default=9000, ge=1, le=65535, description="Port the dashboard listens on.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="The API key the CLI's server commands (`jobs`, `predict --api-url`) and "
+                    "`modelworks.client.Client.from_settings` send; default: the admin key in "
+                    "home.",
+    )
 
     batch_sizes: dict[str, int] = Field(
         default_factory=dict,
@@ -271,4 +277,12 @@ class Settings(BaseSettings):
     def admin_key_file(self) -> Path:
         """The first admin key, readable only by its owner."""
         return self.home / "admin.key"
+
+    def client_key(self) -> str | None:
+        """The key a client of the API sends: ``api_key``, else the admin key file's, if any."""
+        if self.api_key is not None and self.api_key.get_secret_value().strip():
+            return self.api_key.get_secret_value().strip()
+        if not self.admin_key_file.is_file():
+            return None
+        return self.admin_key_file.read_text().strip() or None
 

@@ -116,7 +116,7 @@ def train_and_register(
         n_rows=data.n_rows,
         notes={"gate": {"passed": decision.passed, "reason": decision.reason},
                "holdout_rows": holdout.n_rows, "name": options.name,
-               "evaluation": details},
+               "evaluation": details, "reports": sorted(reports)},
     )
     if decision.passed:
         registry.promote(service.name, manifest.version)

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from modelworks.core.budget import current_budget
 from modelworks.core.errors import ClientGone, ModelworksError, NotFound, TrainingFailed
 from modelworks.core.live import LiveModel
-from modelworks.core.plugins import load_services
+from modelworks.core.plugins import load_services, unknown_service
 from modelworks.core.registry import Registry
 from modelworks.core.service import Selectable, Service, ServiceContext, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
@@ -261,6 +261,19 @@ async def _train_job(service: str, jobs: JobStore, runner: JobRunner, data: byte
         await asyncio.sleep(_JOB_POLL_SECONDS)
 
 
+def app_from_environment() -> FastAPI:
+    """The app as ``modelworks serve --reload`` has uvicorn build it, in each fresh process.
+
+    The settings come from the environment (``serve`` put its options there), and so does
+    the log configuration, which a fresh process does not inherit.
+    """
+    from modelworks.server.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
 def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
     """Migrate the schema and, unless auth is off, create the first admin key if there is none.
 
@@ -281,7 +294,7 @@ def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
 
 def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
     if service not in live:
-        raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(live))}")
+        raise NotFound(unknown_service(service, sorted(live), "enabled"))
     return live[service]
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["KeyStore", "authorize", "presented_key"]
+__all__ = ["KeyStore", "authorize", "key_id_of", "presented_key", "write_key_file"]
 
 log = logging.getLogger(__name__)
 _MAX_REMEMBERED = 10_000
@@ -103,6 +103,25 @@ class KeyStore:
             if row.revoked_at is None:
                 row.revoked_at = datetime.now(UTC)
         return True
+
+    def rotate(self, key_id: str) -> tuple[Principal, str] | None:
+        """Replace a live key: a new one with its name and scopes, and it revoked, at once.
+
+        ``None`` if there is no live key ``key_id``. One transaction, so there is never a
+        moment with both or neither.
+        """
+        secret = secrets.token_urlsafe(32)
+        new_id = secrets.token_hex(6)
+        with Session(self.engine) as session, session.begin():
+            row = session.get(ApiKey, key_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            row.revoked_at = datetime.now(UTC)
+            session.add(ApiKey(key_id=new_id, name=row.name, secret_sha256=_digest(secret),
+                               scopes=row.scopes))
+            scopes = frozenset(Scope(s) for s in row.scopes.split(","))
+            name = row.name
+        return Principal(new_id, name, scopes), f"mw_{new_id}_{secret}"
 
     def listing(self) -> list[dict[str, str]]:
         """Every key's id, name, scopes, creation and revocation time (never a secret)."""
@@ -170,11 +189,22 @@ class KeyStore:
         if self.count() > 0:
             return None
         _, plain = self.create([Scope.ADMIN], name="first admin key")
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(plain + "\n")
+        write_key_file(key_file, plain)
         return plain
+
+
+def write_key_file(path: Path, plain: str) -> None:
+    """Write a key to ``path``, readable only by its owner (also when it existed before)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # O_CREAT's mode applies only to a new file
+    with os.fdopen(fd, "w") as handle:
+        handle.write(plain + "\n")
+
+
+def key_id_of(key: str) -> str:
+    """The id part of a key ``mw_<id>_<secret>``; anything else is taken to be an id."""
+    return key.split("_")[1] if key.startswith("mw_") and key.count("_") >= 2 else key
 
 
 def presented_key(request: Request) -> str | None:

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from modelworks.core.errors import DataError, NotFound
+from modelworks.core.plugins import unknown_service
 from modelworks.core.service import TrainOptions
 from modelworks.core.training import choose_model
 from modelworks.sdk.access import TrainKey
@@ -41,7 +42,7 @@ def build_jobs_router(services: dict[str, Service], store: JobStore, runner: Job
                      file_required=False, fields=FORM_FIELDS, examples=FORM_EXAMPLES))
     async def start_job(service: str, request: Request, key: TrainKey) -> JSONResponse:
         if service not in services:
-            raise NotFound(f"unknown service {service!r}; enabled: {', '.join(sorted(services))}")
+            raise NotFound(unknown_service(service, sorted(services), "enabled"))
         form = await read_form(request, settings.max_upload_bytes, fields=tuple(FORM_FIELDS),
                                empty_allowed=True)
         model = form.fields.get("model") or None

@@ -352,8 +352,9 @@ class PredictionHistory:
                         fresh = [row for row in chunk if row["id"] not in known]
                         if fresh:
                             connection.execute(insert(ResumePrediction), fresh)
-                log.warning("resume predictions of a stopped process written from its "
-                            "journal", extra={"rows": len(rows), "journal": path.name})
+                if rows:  # a process that stopped cleanly leaves an empty file
+                    log.warning("resume predictions of a stopped process written from its "
+                                "journal", extra={"rows": len(rows), "journal": path.name})
         except Exception as exc:
             if not isinstance(exc, DBAPIError):
                 log.exception("cannot replay a resume journal")

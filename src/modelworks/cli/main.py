@@ -1,56 +1,46 @@
-"""The ``modelworks`` command line (Typer)."""
+"""The ``modelworks`` command line (Typer): serving, data, training and evaluation.
+
+The other command groups live beside it: ``models`` (the registry), ``keys``, ``jobs`` and
+``predict``; what they share is in ``modelworks.cli.common``.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from modelworks.cli_jobs import jobs_app
-from modelworks.cli_keys import keys_app
+from modelworks.cli.common import (
+    AsJson,
+    ServiceArg,
+    console,
+    fail,
+    known_service,
+    number,
+    print_json,
+    progress_bar,
+)
+from modelworks.cli.jobs import jobs_app
+from modelworks.cli.keys import keys_app
+from modelworks.cli.models import models_app
+from modelworks.cli.predict import predict
 from modelworks.core.errors import ModelworksError
-from modelworks.core.plugins import installed_service_names, load_services, unknown_service
-from modelworks.core.progress import Progress as ProgressSink
+from modelworks.core.plugins import installed_service_names, load_services
 from modelworks.core.registry import Registry
 from modelworks.core.service import Comparable, Generated, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
 
 app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_args_is_help=True)
 data_app = typer.Typer(help="Default training data.", no_args_is_help=True)
-models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
 new_app = typer.Typer(help="Start something new from a working template.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(new_app, name="new")
-console = Console(stderr=True)
-
-ServiceArg = Annotated[str, typer.Argument(help="Service name, e.g. genres")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
-
-
-def _known_service(registry: Registry, service: str) -> str:
-    """``service`` if it is installed or has versions; else exit 2 naming the closest one."""
-    known = sorted({*installed_service_names(), *registry.services()})
-    if service not in known:
-        raise _fail(unknown_service(service, known), 2)
-    return service
-
-
-def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2))
 
 
 @app.command()
@@ -63,8 +53,15 @@ def serve(
              "routes as their documents define them (open, but movies' key -> token), a key "
              "for the rest; off: everything open")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+    reload: Annotated[bool, typer.Option(
+        help="Development: restart when a .py file of modelworks or of an installed service "
+             "changes (one process; not with --workers)")] = False,
+    reload_dir: Annotated[list[Path] | None, typer.Option(
+        help="With --reload: also watch this folder (repeatable)", exists=True,
+        file_okay=False)] = None,
 ) -> None:
     """Start the API server (with --workers N, N forked processes sharing the models)."""
+    import json
     import os
 
     # Options go through the environment, so job processes started by the server see them.
@@ -80,6 +77,14 @@ def serve(
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host,
                                            "port": port or settings.port})
+    if reload:
+        if settings.workers > 1:
+            raise fail("--reload runs one process: leave out --workers (and MODELWORKS_WORKERS)",
+                       2)
+        _serve_reloading(settings, reload_dir or [])
+        return
+    if reload_dir:
+        raise fail("--reload-dir applies only with --reload", 2)
     run_dir = None
     if settings.workers > 1:
         from modelworks.server.workers import make_run_dir
@@ -105,8 +110,41 @@ def serve(
         # Once, before any worker exists, so workers never race to migrate or create keys.
         prepare_database(settings, application.state.engine)
     except ModelworksError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
     serve_forked(application, settings, run_dir)
+
+
+def _serve_reloading(settings: Settings, extra_dirs: list[Path]) -> None:
+    """Uvicorn's reloader: the app is built in a fresh process, again after each change."""
+    import uvicorn
+
+    from modelworks.server.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    watched = [*_source_folders(), *(folder.resolve() for folder in extra_dirs)]
+    # The reloaded process builds the app from the environment, where the options went.
+    uvicorn.run("modelworks.server.app:app_from_environment", factory=True, reload=True,
+                reload_dirs=[str(folder) for folder in dict.fromkeys(watched)],
+                host=settings.host, port=settings.port, log_config=None)
+
+
+def _source_folders() -> list[Path]:
+    """The folders ``--reload`` watches: modelworks and every installed service's package.
+
+    Found without importing a service; a folder, so watching it sees new files too.
+    """
+    from importlib.metadata import entry_points
+    from importlib.util import find_spec
+
+    import modelworks
+    from modelworks.core.plugins import GROUP
+
+    folders = [Path(modelworks.__file__).parent]
+    for entry in entry_points(group=GROUP):
+        spec = find_spec(entry.module.split(".")[0])  # a top-level package: not imported
+        if spec is not None and spec.origin:
+            folders.append(Path(spec.origin).parent)
+    return folders
 
 
 @app.command()
@@ -159,6 +197,8 @@ def data_prepare(
     Generated data (interests) is made once; any of --users, --seed or --seed-users makes it
     again with those choices.
     """
+    if service is not None:
+        known_service(service)
     settings = Settings()
     regenerate = users is not None or seed is not None or seed_users is not None
     try:
@@ -167,13 +207,13 @@ def data_prepare(
             if regenerate and isinstance(svc, Generated):
                 path = svc.generate_data(settings, users=users, seed=seed, seed_users=seed_users)
             elif regenerate and service:
-                raise _fail(f"{name}'s data is not generated: --users, --seed and --seed-users "
-                            "do not apply", 2)
+                raise fail(f"{name}'s data is not generated: --users, --seed and --seed-users "
+                           "do not apply", 2)
             else:
                 path = svc.prepare_data(settings)
             console.print(f"[green]{name}[/green]: {path}")
     except ModelworksError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
 
 
 @app.command()
@@ -194,17 +234,17 @@ def train(
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
     if every == (service is not None):
-        raise _fail("name one service, or --all", 2)
+        raise fail("name one service, or --all", 2)
     if every:
         if data is not None or model is not None:
-            raise _fail("--data and --model name one service's data and model; not with --all",
-                        2)
+            raise fail("--data and --model name one service's data and model; not with --all",
+                       2)
         for name_of in installed_service_names():
             console.print(f"[bold]{name_of}[/bold]")
             _train_one(name_of, None, if_missing, None, name, register)
         return
     assert service is not None
-    _train_one(service, data, if_missing, model, name, register)
+    _train_one(known_service(service), data, if_missing, model, name, register)
 
 
 def _train_one(service: str, data: Path | None, if_missing: bool, model: str | None, name: str,
@@ -220,13 +260,13 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
         svc = load_services(settings, [service])[service]
         path = data if data is not None else svc.prepare_data(settings)
         training_data = svc.read_training_data(path)
-        with _progress_bar() as report:
+        with progress_bar() as report:
             result = train_and_register(svc, Registry(settings.registry_dir), training_data,
                                         report, TrainOptions(model=model, name=name,
                                                              register=register))
     except ModelworksError as exc:
-        raise _fail(exc.message) from exc
-    _print_json(result.to_json())
+        raise fail(exc.message) from exc
+    print_json(result.to_json())
 
 
 @app.command()
@@ -234,129 +274,62 @@ def evaluate(
     service: ServiceArg,
     data: Annotated[Path | None, typer.Option(
         help="Labelled data in the service's training format (default: prepared data)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Measure a service's model.
 
     Services with baselines fit our model and every baseline on one split of the data and print
-    their held-out metrics side by side; the others report the live model's metrics on the data.
+    their held-out metrics side by side. The others: with --data, the live model's metrics on
+    that data; without, our model fitted on one split of the prepared data and measured on the
+    rest (the live model was fitted on every prepared row: measured there it would flatter).
     """
+    known_service(service)
     settings = Settings()
     try:
         svc = load_services(settings, [service])[service]
         path = data if data is not None else svc.prepare_data(settings)
         labelled = svc.read_training_data(path)
         if isinstance(svc, Comparable):
-            with _progress_bar() as report:
+            with progress_bar() as report:
                 table = svc.compare(labelled, report)
-            if as_json:
-                _print_json({"service": service, "models": table})
-            else:
-                _print_table(service, table)
-            return
-        registry = Registry(settings.registry_dir)
-        version = registry.live_version(service)
-        if version is None:
-            raise _fail(f"{service} has no live model; train one with `modelworks train {service}`")
-        model = svc.load_model(registry.verified_folder(service, version))
-        metrics = svc.evaluate(model, labelled)
+            payload: dict[str, Any] = {"service": service, "models": table}
+            title = "held-out metrics, one split"
+        elif data is None:
+            fitted_on, held_out = svc.split(labelled)
+            with progress_bar() as report:
+                candidate = svc.fit(fitted_on, report)
+            table = {"ours": svc.evaluate(candidate, held_out)}
+            payload = {"service": service, "models": table, "held_out_rows": held_out.n_rows}
+            title = f"held-out metrics, one split ({held_out.n_rows:,} rows held out)"
+        else:
+            registry = Registry(settings.registry_dir)
+            version = registry.live_version(service)
+            if version is None:
+                raise fail(f"{service} has no live model; train one with "
+                           f"`modelworks train {service}`")
+            live = svc.load_model(registry.verified_folder(service, version))
+            metrics = svc.evaluate(live, labelled)
+            table = {f"live (version {version})": metrics}
+            payload = {"service": service, "version": version, "metrics": metrics}
+            title = f"the live model on {path.name}"
     except ModelworksError as exc:
-        raise _fail(exc.message) from exc
-    _print_json({"service": service, "version": version, "metrics": metrics})
+        raise fail(exc.message) from exc
+    if as_json:
+        print_json(payload)
+    else:
+        _print_table(f"{service}: {title}", table)
 
 
-@contextmanager
-def _progress_bar() -> Iterator[ProgressSink]:
-    with Progress(TextColumn("{task.description:<40}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=console) as bar:
-        task = bar.add_task("starting", total=1.0)
-
-        def report(step: str, fraction: float) -> None:
-            bar.update(task, description=step, completed=fraction)
-
-        yield report
-
-
-def _print_table(service: str, results: dict[str, dict[str, float]]) -> None:
+def _print_table(title: str, results: dict[str, dict[str, float]]) -> None:
     metric_names = list(dict.fromkeys(name for metrics in results.values() for name in metrics))
-    table = Table("model", *metric_names, title=f"{service}: held-out metrics, one split")
+    table = Table("model", *metric_names, title=title)
     for model_name, metrics in results.items():
-        table.add_row(model_name, *(_number(metrics[m]) if m in metrics else "" for m in
+        table.add_row(model_name, *(number(metrics[m]) if m in metrics else "" for m in
                                     metric_names))
     Console(width=max(Console().width, 120)).print(table)
 
 
-def _number(value: float) -> str:
-    """A metric as read: counts (whole numbers past 1) as integers, scores to four places."""
-    return f"{value:,.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
-
-
-@models_app.command("list")
-def models_list(
-    service: Annotated[str | None, typer.Argument(help="Service (default: all)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table")] = False,
-) -> None:
-    """List registered versions; the live one is marked."""
-    registry = Registry(Settings().registry_dir)
-    if service is not None:
-        _known_service(registry, service)
-    listed: list[dict[str, Any]] = []
-    table = Table("service", "version", "live", "created", "rows", "metrics")
-    for name in [service] if service else registry.services():
-        try:
-            live = registry.live_version(name)
-        except ModelworksError as exc:
-            console.print(f"[red]{name}:[/red] {exc.message}")
-            live = None
-        manifests = {m.version: m for m in registry.versions(name)}
-        for number in registry.version_numbers(name):
-            broken = registry.problem(name, number)
-            marker = "*" if number == live else ""
-            manifest = manifests.get(number)
-            listed.append({"service": name, "version": number, "live": number == live,
-                           "broken": broken or None,
-                           "created_at": manifest.created_at if manifest else None,
-                           "rows": manifest.n_rows if manifest else None,
-                           "metrics": manifest.metrics if manifest else {}})
-            if manifest is None:
-                table.add_row(name, str(number), marker, "", "", f"[red]broken: {broken}[/red]")
-                continue
-            metrics = ", ".join(f"{k}={v:g}" for k, v in manifest.metrics.items())
-            if broken:
-                metrics = f"[red]broken: {broken}[/red]"
-            table.add_row(name, str(number), marker, manifest.created_at[:19],
-                          str(manifest.n_rows), metrics)
-    if as_json:
-        _print_json(listed)
-    else:
-        Console().print(table)
-
-
-@models_app.command("promote")
-def models_promote(
-    service: ServiceArg, version: Annotated[int, typer.Argument(help="Version to make live")]
-) -> None:
-    """Make a version live (always allowed: it is also how one rolls forward or back)."""
-    registry = Registry(Settings().registry_dir)
-    _known_service(registry, service)
-    try:
-        registry.promote(service, version)
-    except ModelworksError as exc:
-        raise _fail(exc.message) from exc
-    console.print(f"{service}: version {version} is live")
-
-
-@models_app.command("rollback")
-def models_rollback(service: ServiceArg) -> None:
-    """Make the previously live version live again."""
-    registry = Registry(Settings().registry_dir)
-    _known_service(registry, service)
-    try:
-        version = registry.rollback(service)
-    except ModelworksError as exc:
-        raise _fail(exc.message) from exc
-    console.print(f"{service}: rolled back to version {version}")
+app.command()(predict)
 
 
 @app.command("services")
@@ -377,7 +350,7 @@ def new_service(
     try:
         written = write_service(name, folder, taken=installed_service_names())
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     console.print(f"wrote {len(written)} files into {folder}; next:\n"
                   f"  pip install -e {folder}\n  modelworks data prepare {name}\n"
                   f"  modelworks train {name}\n  modelworks serve")
