@@ -17,6 +17,7 @@ history); the peers run as their documentation shows, with nothing around the mo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -273,6 +274,21 @@ def measure(contender: Contender, scenario: Scenario, home: Path, seconds: float
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
             server.wait()
+        _wait_gone(server.pid)
+
+
+def _wait_gone(group: int, seconds: float = 30) -> None:
+    """Wait until every process of ``group`` has ended (a peer's workers outlive its parent
+    for a moment, on the core the next contender is measured on)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, 9)
 
 
 def _wait_ready(url: str, server: subprocess.Popen[bytes], started: float) -> float:
