@@ -1,5 +1,5 @@
 """``python -m modelworks`` runs the CLI."""
 
-from modelworks.cli import app
+from modelworks.cli import main
 
-app()
+main()

@@ -1,5 +1,6 @@
-"""The ``modelworks`` command line: ``app`` is the entry point."""
+"""The ``modelworks`` command line: ``main`` is the entry point, ``app`` the Typer app."""
 
+from modelworks.cli.entry import main
 from modelworks.cli.main import app
 
-__all__ = ["app"]
+__all__ = ["app", "main"]

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from modelworks.cli.banner import port_in_use, ready_banner, training_summary
 from modelworks.cli.common import (
     AsJson,
     ServiceArg,
@@ -37,6 +38,22 @@ app = typer.Typer(help="Train, evaluate, version and serve ML services.", no_arg
 data_app = typer.Typer(help="Default training data.", no_args_is_help=True)
 new_app = typer.Typer(help="Start something new from a working template.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+
+
+@app.callback()
+def announce_a_new_home() -> None:
+    """Say so when a command is about to start a new, empty home folder."""
+    import sys
+
+    if any(arg in ("--help", "-h") for arg in sys.argv[1:]):
+        return
+    home = Settings().home
+    if not home.exists():
+        # A command run outside the project would otherwise start an empty registry and a
+        # new admin key without a word.
+        home.mkdir(parents=True)
+        console.print(f"modelworks: new home folder {home} (no .modelworks in this folder or "
+                      "above it; MODELWORKS_HOME chooses another)", highlight=False)
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
@@ -77,6 +94,10 @@ def serve(
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host,
                                            "port": port or settings.port})
+    if port_in_use(settings.host, settings.port):
+        # Checked before any model loads: finding out after a minute of loading is no help.
+        raise fail(f"port {settings.port} on {settings.host} is in use: stop what listens "
+                   "there, or choose another port with --port or MODELWORKS_PORT")
     if reload:
         if settings.workers > 1:
             raise fail("--reload runs one process: leave out --workers (and MODELWORKS_WORKERS)",
@@ -103,6 +124,8 @@ def serve(
     try:
         application = create_app(settings)
         if run_dir is None:
+            application.state.on_ready = lambda: console.print(
+                ready_banner(settings, application), highlight=False)
             uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
                         proxy_headers=bool(settings.forwarded_allow_ips),
                         forwarded_allow_ips=settings.forwarded_allow_ips or None)
@@ -111,6 +134,7 @@ def serve(
         prepare_database(settings, application.state.engine)
     except ModelworksError as exc:
         raise fail(exc.message) from exc
+    console.print(ready_banner(settings, application), highlight=False)
     serve_forked(application, settings, run_dir)
 
 
@@ -120,7 +144,7 @@ def _serve_reloading(settings: Settings, extra_dirs: list[Path]) -> None:
 
     from modelworks.server.logs import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     watched = [*_source_folders(), *(folder.resolve() for folder in extra_dirs)]
     # The reloaded process builds the app from the environment, where the options went.
     uvicorn.run("modelworks.server.app:app_from_environment", factory=True, reload=True,
@@ -231,6 +255,8 @@ def train(
     name: Annotated[str, typer.Option(help="A label recorded with the version")] = "",
     register: Annotated[bool, typer.Option(
         help="--no-register: fit and evaluate only, write nothing to the registry")] = True,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print each full result as JSON (per-class reports included)")] = False,
 ) -> None:
     """Train a new version, register it and promote it if it passes the gate."""
     if every == (service is not None):
@@ -241,14 +267,14 @@ def train(
                        2)
         for name_of in installed_service_names():
             console.print(f"[bold]{name_of}[/bold]")
-            _train_one(name_of, None, if_missing, None, name, register)
+            _train_one(name_of, None, if_missing, None, name, register, as_json)
         return
     assert service is not None
-    _train_one(known_service(service), data, if_missing, model, name, register)
+    _train_one(known_service(service), data, if_missing, model, name, register, as_json)
 
 
 def _train_one(service: str, data: Path | None, if_missing: bool, model: str | None, name: str,
-               register: bool) -> None:
+               register: bool, as_json: bool) -> None:
     from modelworks.core.training import train_and_register
 
     settings = Settings()
@@ -266,7 +292,10 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
                                                              register=register))
     except ModelworksError as exc:
         raise fail(exc.message) from exc
-    print_json(result.to_json())
+    if as_json:
+        print_json(result.to_json())
+    else:
+        console.print(training_summary(result), highlight=False)
 
 
 @app.command()

@@ -73,3 +73,9 @@ class ClientGone(ModelworksError):
     """The client closed the connection; the work it asked for was stopped (nobody reads this)."""
 
     status_code = 499
+
+
+class PackageUnavailable(ModelworksError):
+    """Default data could not be fetched from the package registry (network, index, name)."""
+
+    status_code = 503

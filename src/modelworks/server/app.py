@@ -127,6 +127,9 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         refresh_all()
         poller = threading.Thread(target=poll, name="live-model-poller", daemon=True)
         poller.start()
+        on_ready = getattr(app.state, "on_ready", None)
+        if on_ready is not None:  # the CLI's banner, once the models are loaded
+            on_ready()
         try:
             yield
         finally:

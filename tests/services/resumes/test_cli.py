@@ -24,14 +24,15 @@ def test_train_a_chosen_kind_then_register_the_default_and_compare_all(
     rows = (tmp_path / "data" / "resumes" / "resumes.csv").read_text()
     assert rows.startswith("resume,label\n")
 
-    trial = runner.invoke(app, ["train", "resumes", "--model", "naive-bayes", "--no-register"])
+    trial = runner.invoke(app, ["train", "resumes", "--model", "naive-bayes", "--no-register",
+                                "--json"])
     assert trial.exit_code == 0, trial.output
     measured = json.loads(trial.stdout)
     assert measured["version"] is None
     assert measured["model"] == "naive-bayes"
     assert not settings.registry_dir.exists()
 
-    kept = runner.invoke(app, ["train", "resumes", "--name", "first"])
+    kept = runner.invoke(app, ["train", "resumes", "--name", "first", "--json"])
     assert kept.exit_code == 0, kept.output
     result = json.loads(kept.stdout)
     assert result["promoted"], result["reason"]
@@ -41,6 +42,16 @@ def test_train_a_chosen_kind_then_register_the_default_and_compare_all(
     assert manifest.params["kind"] == "tfidf-logistic"
     assert manifest.notes["name"] == "first"
     assert len(manifest.notes["evaluation"]["per_class"]) == 14
+
+    # Without --json a person reads a few lines: version, metrics, and whether it went live.
+    summary = runner.invoke(app, ["train", "resumes"])
+    assert summary.exit_code == 0, summary.output
+    assert summary.stdout == ""
+    lines = summary.stderr.strip().splitlines()
+    assert lines[0].startswith(f"resumes: version {result['version'] + 1} (tfidf-logistic)")
+    assert "weighted_f1" in lines[1]
+    assert "promoted" in lines[2]
+    assert len(lines) <= 5
 
     compared = runner.invoke(app, ["evaluate", "resumes", "--json"])
     assert compared.exit_code == 0, compared.output
