@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from modelworks.cli import app
 from modelworks.cli.common import number
 from modelworks.core.encoders.minilm import MiniLMAssets
+from modelworks.services.genres.data import MOVIES_PACKAGE
 from tests.conftest import home_with_registries, make_settings
 
 
@@ -103,6 +104,8 @@ def test_evaluate_genres_measures_on_rows_its_model_did_not_see(
     prepared = settings.data_dir / "genres" / "movies.csv"  # what `data prepare` leaves
     prepared.parent.mkdir(parents=True)
     prepared.write_bytes(small_training_csv)
+    # Marked as the current default data, so `evaluate` does not prepare it again.
+    prepared.with_name("source.txt").write_text(MOVIES_PACKAGE + "\n")
     env = {"MODELWORKS_HOME": str(home)}
 
     split = CliRunner().invoke(app, ["evaluate", "genres", "--json"], env=env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
-from modelworks import __version__ as VERSION
+from modelworks import __version__
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -41,7 +41,7 @@ def ready_banner(settings: Settings, app: FastAPI) -> str:
                           "`modelworks dashboard`)"),
             ("home", str(settings.home.resolve())), ("auth", auth)]
     width = max(len(label) for label, _ in rows)
-    lines = [f"modelworks {VERSION} is serving {versions or 'no services'}"]
+    lines = [f"modelworks {__version__} is serving {versions or 'no services'}"]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
     return "\n".join(lines)
 

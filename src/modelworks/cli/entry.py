@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import get_args, get_origin
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -61,7 +62,15 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
     if given is None or isinstance(given, dict):
         given = os.environ.get(variable, given)
     expected = (info.description or "").split(";")[0].rstrip(".")
-    kind = getattr(info.annotation, "__origin__", info.annotation)
-    example = _EXAMPLES.get(getattr(kind, "__name__", ""), "")
+    example = _example_of(info.annotation)
     line = f"{variable}={given!r}: {problem}; expected: {expected}"
     return line + (f", e.g. {variable}='{example}'" if example else "")
+
+
+def _example_of(annotation: object) -> str:
+    """An example value for a list or dict setting (also inside ``X | None``)."""
+    for kind in (annotation, *get_args(annotation)):
+        origin = get_origin(kind) or kind
+        if isinstance(origin, type) and origin.__name__ in _EXAMPLES:
+            return _EXAMPLES[origin.__name__]
+    return ""
