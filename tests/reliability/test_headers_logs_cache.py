@@ -35,8 +35,13 @@ def test_every_line_of_a_two_worker_server_is_json_and_answers_are_private(
         assert response.headers["cache-control"] == "no-store"
     lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line]
     assert any("Booting worker" in line for line in lines)  # gunicorn's own lines are there
-    for line in lines:
-        assert isinstance(orjson.loads(line), dict), line
+    records = [orjson.loads(line) for line in lines]
+    assert all(isinstance(record, dict) for record in records)
+    # The start-up banner is one record there, with the URLs a person would look for.
+    ready = [record for record in records if record.get("message") == "ready"]
+    assert len(ready) == 1, ready
+    assert ready[0]["API"] == url
+    assert ready[0]["docs"] == f"{url}/docs"
 
 
 def test_a_redis_that_never_answers_is_tried_once_per_cooldown() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+import sys
 from typing import TYPE_CHECKING
 
 from modelworks import __version__
@@ -26,8 +28,28 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def announce_ready(settings: Settings, app: FastAPI) -> None:
+    """The banner for a person at a terminal; one ``ready`` log record where logs are JSON."""
+    from modelworks.server.logs import TextFormatter, formatter_for
+
+    if isinstance(formatter_for(settings.log_format), TextFormatter):
+        print(ready_banner(settings, app), file=sys.stderr, flush=True)
+        return
+    # Every line of a JSON log stays JSON (collectors parse each one).
+    logging.getLogger("modelworks.server").info(
+        "ready", extra={label: value for label, value in _banner_rows(settings, app)})
+
+
 def ready_banner(settings: Settings, app: FastAPI) -> str:
     """The lines printed once the server is up: where everything is, and who may call it."""
+    rows = _banner_rows(settings, app)
+    width = max(len(label) for label, _ in rows)
+    lines = [f"modelworks {__version__} is serving {rows[0][1]}"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows[1:]]
+    return "\n".join(lines)
+
+
+def _banner_rows(settings: Settings, app: FastAPI) -> list[tuple[str, str]]:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
     api = f"http://{host}:{settings.port}"
     live = app.state.live
@@ -36,14 +58,11 @@ def ready_banner(settings: Settings, app: FastAPI) -> str:
     auth = settings.auth.value
     if settings.auth.value != "off" and settings.admin_key_file.exists():
         auth += f" (the first admin key is in {settings.admin_key_file})"
-    rows = [("API", api), ("docs", f"{api}/docs"), ("metrics", f"{api}/metrics"),
+    return [("services", versions or "no services"), ("API", api), ("docs", f"{api}/docs"),
+            ("metrics", f"{api}/metrics"),
             ("dashboard", f"http://{host}:{settings.dashboard_port} (make run, or "
                           "`modelworks dashboard`)"),
             ("home", str(settings.home.resolve())), ("auth", auth)]
-    width = max(len(label) for label, _ in rows)
-    lines = [f"modelworks {__version__} is serving {versions or 'no services'}"]
-    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
-    return "\n".join(lines)
 
 
 def training_summary(result: TrainResult) -> str:

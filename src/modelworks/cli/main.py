@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from modelworks.cli.banner import port_in_use, ready_banner, training_summary
+from modelworks.cli.banner import announce_ready, port_in_use, training_summary
 from modelworks.cli.common import (
     AsJson,
     ServiceArg,
@@ -124,8 +124,7 @@ def serve(
     try:
         application = create_app(settings)
         if run_dir is None:
-            application.state.on_ready = lambda: console.print(
-                ready_banner(settings, application), highlight=False)
+            application.state.on_ready = lambda: announce_ready(settings, application)
             uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
                         proxy_headers=bool(settings.forwarded_allow_ips),
                         forwarded_allow_ips=settings.forwarded_allow_ips or None)
@@ -134,7 +133,7 @@ def serve(
         prepare_database(settings, application.state.engine)
     except ModelworksError as exc:
         raise fail(exc.message) from exc
-    console.print(ready_banner(settings, application), highlight=False)
+    announce_ready(settings, application)
     serve_forked(application, settings, run_dir)
 
 
