@@ -41,10 +41,23 @@ def test_a_call_that_turned_slow_moves_back_to_the_pool() -> None:
             inline.append(await placement.run([10], where, seconds) == loop_thread)
         return inline
 
-    # The first slow call still runs inline (its time was not known); the moving average
-    # then predicts over 5 ms and the next ones go to the pool.
+    # The first slow calls still run inline (their time was not known); once half of the
+    # recent calls were slow the median predicts over 5 ms and the next ones go to the pool.
     assert asyncio.run(calls())[:2] == [True, True]
     assert asyncio.run(calls())[-1] is False
+
+
+def test_a_lone_stall_does_not_send_the_short_calls_after_it_to_the_pool() -> None:
+    placement = Placement(inline_seconds=0.005)
+
+    async def calls() -> list[bool]:
+        loop_thread = threading.current_thread().name
+        for _ in range(6):
+            await placement.run([10], where)
+        await placement.run([10], where, 0.05)  # the machine stalled through one call
+        return [await placement.run([10], where) == loop_thread for _ in range(5)]
+
+    assert asyncio.run(calls()) == [True] * 5
 
 
 def test_a_batch_counts_each_request_as_at_least_a_kilobyte() -> None:

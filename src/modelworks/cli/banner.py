@@ -8,6 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from modelworks import __version__
+from modelworks.cli.common import number
+from modelworks.core.settings import AuthMode
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -56,7 +58,7 @@ def _banner_rows(settings: Settings, app: FastAPI) -> list[tuple[str, str]]:
     versions = ", ".join(f"{name} v{model.version}" if model.version is not None
                          else f"{name} (no live model yet)" for name, model in live.items())
     auth = settings.auth.value
-    if settings.auth.value != "off" and settings.admin_key_file.exists():
+    if settings.auth is not AuthMode.OFF and settings.admin_key_file.exists():
         auth += f" (the first admin key is in {settings.admin_key_file})"
     return [("services", versions or "no services"), ("API", api), ("docs", f"{api}/docs"),
             ("metrics", f"{api}/metrics"),
@@ -72,8 +74,8 @@ def training_summary(result: TrainResult) -> str:
     if result.model:
         head += f" ({result.model})"
     head += f", {result.n_rows:,} rows, {result.duration_seconds:.1f} s"
-    metrics = ", ".join(f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}"
-                        for name, value in result.metrics.items())
+    metrics = ", ".join(f"{name} {number(value)}" if isinstance(value, int | float)
+                        else f"{name} {value}" for name, value in result.metrics.items())
     verdict = "promoted: now live" if result.promoted else "not promoted"
     return "\n".join([head, f"  metrics: {metrics}", f"  {verdict}: {result.reason}",
                       "  (the full result, with per-class reports: --json)"])

@@ -67,6 +67,15 @@ def progress_columns() -> tuple[Any, ...]:
 
 
 @contextmanager
+def working_bar(step: str) -> Iterator[None]:
+    """A pulsing bar and the elapsed time on stderr while a step of unknown length runs."""
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        bar.add_task(step, total=None)
+        yield
+
+
+@contextmanager
 def progress_bar() -> Iterator[ProgressSink]:
     """A progress bar on stderr, fed with ``(step, fraction done)``."""
     with Progress(*progress_columns(), console=console) as bar:

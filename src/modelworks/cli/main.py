@@ -23,6 +23,7 @@ from modelworks.cli.common import (
     number,
     print_json,
     progress_bar,
+    working_bar,
 )
 from modelworks.cli.jobs import jobs_app
 from modelworks.cli.keys import keys_app
@@ -226,14 +227,16 @@ def data_prepare(
     regenerate = users is not None or seed is not None or seed_users is not None
     try:
         for name, svc in load_services(settings, [service] if service else None).items():
-            console.print(f"preparing {name} ...")
-            if regenerate and isinstance(svc, Generated):
-                path = svc.generate_data(settings, users=users, seed=seed, seed_users=seed_users)
-            elif regenerate and service:
+            if regenerate and not isinstance(svc, Generated) and service:
                 raise fail(f"{name}'s data is not generated: --users, --seed and --seed-users "
                            "do not apply", 2)
-            else:
-                path = svc.prepare_data(settings)
+            # How long a download takes is unknown in advance: a pulsing bar and the time.
+            with working_bar(f"preparing {name}"):
+                if regenerate and isinstance(svc, Generated):
+                    path = svc.generate_data(settings, users=users, seed=seed,
+                                             seed_users=seed_users)
+                else:
+                    path = svc.prepare_data(settings)
             console.print(f"[green]{name}[/green]: {path}")
     except ModelworksError as exc:
         raise fail(exc.message) from exc

@@ -165,8 +165,8 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
         loaded = live.current()
         started = time.perf_counter()
         outcome: Answer | Awaitable[Answer]
-        if (batcher is not None and in_flight == 1 and not batcher.busy
-                and placement.inline([received.size])):
+        inline = placement.inline([received.size])
+        if batcher is not None and in_flight == 1 and not batcher.busy and inline:
             # A call run on the event loop never lets requests that arrived with this one
             # start: they are scheduled, not yet in flight. One turn of the loop lets them
             # reach the batcher, so they share one model call (a few microseconds when
@@ -179,10 +179,12 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
             outcome = batcher.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound and endpoint.batch is not None:
             # The model where ``placement`` says, the answer (which may await I/O) on the loop.
-            [result] = await placement.run([received.size], endpoint.batch.run, loaded, [received])
+            [result] = await placement.run([received.size], endpoint.batch.run, loaded,
+                                           [received], inline=inline)
             outcome = endpoint.batch.finish(loaded, received, result)
         elif endpoint.cpu_bound:
-            outcome = await placement.run([received.size], endpoint.predict, loaded, received)
+            outcome = await placement.run([received.size], endpoint.predict, loaded, received,
+                                          inline=inline)
         else:
             outcome = endpoint.predict(loaded, received)
         answer = await outcome if inspect.isawaitable(outcome) else outcome

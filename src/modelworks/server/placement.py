@@ -5,14 +5,19 @@ wait for the GIL: for a model that answers in a tenth of a millisecond (one shor
 hop was a fifth of a lone request's time. A call predicted to take less than
 ``MODELWORKS_INLINE_MS`` runs on the event loop instead, as a plain FastAPI ``async def`` route
 would run it; longer ones keep the loop free. The prediction is the requests' size times the
-measured time per kilobyte of this endpoint's recent calls (a moving average, every request
-counted as at least one kilobyte), so a long text or a large batch is sent to the pool even
-when the short calls before it ran inline.
+measured time per kilobyte of this endpoint's recent calls (the median of the last few, every
+request counted as at least one kilobyte), so a long text or a large batch is sent to the pool
+even when the short calls before it ran inline. A median, not a moving average: on a shared
+machine a call stalls now and then (the hypervisor takes the core, a garbage collection runs),
+and one stall of 50 ms would lift an average enough to send the next dozen short calls through
+the pool; the median moves only when half of the recent calls are slow, which a model that
+really turned slow makes true within a few calls.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -23,8 +28,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_SMOOTHING = 0.2
-"""Weight of the newest call in the moving average."""
+_RECENT_CALLS = 9
+"""How many of the latest calls the estimate is the median of."""
 
 
 class Placement:
@@ -33,8 +38,9 @@ class Placement:
     def __init__(self, inline_seconds: float) -> None:
         self.inline_seconds = inline_seconds
         self.seconds_per_kb: float | None = None
-        """Moving average of a call's time per kilobyte of requests; ``None`` until the first
+        """Median time per kilobyte of requests of the recent calls; ``None`` until the first
         call, which runs in the pool."""
+        self._recent: deque[float] = deque(maxlen=_RECENT_CALLS)
 
     def predicted_seconds(self, body_sizes: Sequence[int]) -> float | None:
         """How long a call for requests of these body sizes should take, once one was timed."""
@@ -47,9 +53,13 @@ class Placement:
         predicted = self.predicted_seconds(body_sizes)
         return predicted is not None and predicted < self.inline_seconds
 
-    async def run(self, body_sizes: Sequence[int], call: Callable[..., T], *args: object) -> T:
-        """``call(*args)``, inline or in the pool, timed to refine the next prediction."""
-        if self.inline(body_sizes):
+    async def run(self, body_sizes: Sequence[int], call: Callable[..., T], *args: object,
+                  inline: bool | None = None) -> T:
+        """``call(*args)``, inline or in the pool, timed to refine the next prediction.
+
+        ``inline``: the answer of ``self.inline(body_sizes)`` where the caller already asked.
+        """
+        if self.inline(body_sizes) if inline is None else inline:
             return self._timed(body_sizes, call, *args)
         return await run_in_threadpool(self._timed, body_sizes, call, *args)
 
@@ -58,10 +68,8 @@ class Placement:
         try:
             return call(*args)
         finally:
-            per_kb = (time.perf_counter() - started) / _kilobytes(body_sizes)
-            previous = self.seconds_per_kb
-            self.seconds_per_kb = per_kb if previous is None else (
-                previous + _SMOOTHING * (per_kb - previous))
+            self._recent.append((time.perf_counter() - started) / _kilobytes(body_sizes))
+            self.seconds_per_kb = sorted(self._recent)[len(self._recent) // 2]
 
 
 def _kilobytes(body_sizes: Sequence[int]) -> float:
