@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
-from joblib import Parallel, delayed
-from joblib.externals.loky import get_reusable_executor
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 from modelworks.core.arrays import load_shared
 from modelworks.core.budget import check_budget
 from modelworks.core.encoders.minilm import StaticEmbedder
 from modelworks.core.progress import Progress, no_progress
+from modelworks.core.tfidf import FittedTfidf
+
+# scikit-learn and joblib are imported where a model is fitted: importing scikit-learn takes
+# about a second, and a server only loads fitted arrays (``FittedTfidf``).
 
 Matrix: TypeAlias = Any  # a dense float array or a scipy CSR matrix (scipy is untyped)
 _TOKENIZER = "tokenizer.json"
@@ -42,6 +41,8 @@ class OneVsRestLogistic:
 
     def fit(self, x: Matrix, y: NDArray[np.bool_]) -> OneVsRestLogistic:
         """Fit one regression per column of ``y``; a constant column gets its log prior."""
+        from joblib import Parallel, delayed
+
         fits = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_binary)(x, y[:, j], self.c) for j in range(y.shape[1]))
         self.coef_ = np.vstack([coef for coef, _ in fits])
@@ -64,6 +65,8 @@ def _fit_binary(x: Matrix, y: NDArray[np.bool_], c: float) -> tuple[NDArray[np.f
     if positives in (0.0, 1.0):
         prior = min(max(positives, 1e-3), 1 - 1e-3)
         return np.zeros(x.shape[1]), float(np.log(prior / (1 - prior)))
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=c, max_iter=3000).fit(x, y)
     return model.coef_[0], float(model.intercept_[0])
 
@@ -123,10 +126,15 @@ class GenreClassifier:
             return self._fit(synopses, years, genres, progress)
         finally:
             # The worker processes would otherwise idle on (for minutes) after a server exits.
+            from joblib.externals.loky import get_reusable_executor
+
             get_reusable_executor().shutdown(wait=True)
 
     def _fit(self, synopses: list[str], years: list[int | None], genres: list[list[str]],
              progress: Progress) -> GenreClassifier:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.model_selection import KFold
+
         self.labels_ = sorted({g for labels in genres for g in labels})
         index = {label: j for j, label in enumerate(self.labels_)}
         y = np.zeros((len(genres), len(self.labels_)), dtype=bool)
@@ -264,18 +272,27 @@ class GenreClassifier:
         return model
 
 
-def _vectorizer_state(vectorizer: TfidfVectorizer) -> dict[str, Any]:
+def _vectorizer_state(vectorizer: Any) -> dict[str, Any]:
+    """A fitted ``TfidfVectorizer`` as JSON: its parameters, stop words and vocabulary."""
     params = {k: v for k, v in vectorizer.get_params().items()
               if k in {"analyzer", "ngram_range", "sublinear_tf", "min_df", "max_features",
-                       "stop_words", "lowercase"}}
-    return {"params": params,
+                       "stop_words", "lowercase", "token_pattern"}}
+    return {"params": params, "stop_word_list": sorted(vectorizer.get_stop_words() or ()),
             "vocabulary": {term: int(i) for term, i in vectorizer.vocabulary_.items()}}
 
 
-def _restore_vectorizer(state: dict[str, Any], idf_path: Path) -> TfidfVectorizer:
-    params = dict(state["params"])
-    params["ngram_range"] = tuple(params["ngram_range"])
-    vectorizer = TfidfVectorizer(**params)
-    vectorizer.vocabulary_ = state["vocabulary"]
-    vectorizer.idf_ = load_shared(idf_path)
-    return vectorizer
+def _restore_vectorizer(state: dict[str, Any], idf_path: Path) -> FittedTfidf:
+    params = state["params"]
+    stop_words = state.get("stop_word_list")
+    if stop_words is None and params.get("stop_words") == "english":
+        # A model saved before the list was stored with it.
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        stop_words = sorted(ENGLISH_STOP_WORDS)
+    options = {"token_pattern": params["token_pattern"]} if "token_pattern" in params else {}
+    return FittedTfidf(state["vocabulary"], load_shared(idf_path),
+                       analyzer=params.get("analyzer", "word"),
+                       ngram_range=tuple(params["ngram_range"]),
+                       lowercase=params.get("lowercase", True),
+                       sublinear_tf=params.get("sublinear_tf", False), stop_words=stop_words,
+                       **options)
