@@ -10,6 +10,7 @@ import numpy as np
 
 from modelworks.core.encoders.minilm import StaticEmbedder, ensure_minilm_assets
 from modelworks.core.gate import gate_on_metric
+from modelworks.core.quality import QualitySignal
 from modelworks.core.reports import confusion_png
 from modelworks.core.service import GateDecision, Metrics, TrainingData, source_bytes
 from modelworks.services.resumes.data import (
@@ -136,6 +137,17 @@ class ResumesService:
         fitted: ResumeModel = model
         return details(resumes.labels, fitted.predict(resumes.texts))
 
+    def quality_signal(self) -> QualitySignal:
+        """The probability of the category each resume was given."""
+        return QualitySignal("category probability",
+                             "Probability of the category each resume was given", _probability)
+
+    def held_out_quality(self, model: Any, holdout: TrainingData) -> list[float]:
+        """The given category's probability for each held-out resume."""
+        resumes: Resumes = holdout.rows
+        fitted: ResumeModel = model
+        return [answer.probability for answer in fitted.classify(resumes.texts)]
+
     def report_files(self, evaluation: dict[str, Any]) -> dict[str, bytes]:
         """The confusion matrix as a PNG beside the model files."""
         return {CONFUSION_PNG: confusion_png(evaluation["confusion_matrix"],
@@ -202,3 +214,8 @@ def _history(context: ServiceContext) -> PredictionHistory:
         # A clean stop writes what is journaled rather than leave it to the next start.
         context.on_stop.append(found.stop)
     return found
+
+
+def _probability(output: Any) -> list[float]:
+    """Logged resume outputs are ``{"category", "probability"}``."""
+    return [float(output["probability"])] if isinstance(output, dict) else []
