@@ -17,7 +17,7 @@ import numpy as np
 from modelworks.core.service import TrainingData
 
 REFERENCE_SIZE = 1000
-"""At most this many held-out values are stored with a version."""
+"""At most this many held-out values are stored with a version (and recent ones answered)."""
 
 DRIFT_STATISTIC = 0.2
 """A Kolmogorov-Smirnov distance above this (with a p-value under 0.01) is called drift."""

@@ -3,7 +3,9 @@
 ``GET /predictions`` pages through the prediction log; ``GET /monitoring/{service}`` sums a
 recent window of it per minute (predictions per version, p50/p99 latency), adds this server's
 error counts from its own metrics, and, for a service that declares a quality signal, that
-signal's recent values beside the live version's held-out ones, with a drift verdict. Both
+signal's recent values beside the live version's held-out ones, with a drift verdict (the
+verdict and the share under the threshold count every value; the answer carries a random
+sample of at most ``REFERENCE_SIZE`` of them, enough to draw their histogram). Both
 read stored predictions, so both need the ``history`` scope.
 """
 
@@ -21,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, select
 
 from modelworks.core.live import LiveModel
-from modelworks.core.quality import Monitored, drift
+from modelworks.core.quality import Monitored, drift, reference_sample
 from modelworks.core.registry import Registry
 from modelworks.sdk.access import HistoryKey
 from modelworks.server.db import Prediction
@@ -148,7 +150,7 @@ def _quality(service: Monitored, rows: Sequence[Any], registry: Registry, name: 
     below = (round(sum(value < signal.threshold for value in values) / len(values), 4)
              if signal.threshold is not None and values else None)
     return {"name": signal.name, "description": signal.description,
-            "threshold": signal.threshold, "values": [round(v, 4) for v in values],
+            "threshold": signal.threshold, "values": reference_sample(values),
             "share_below": below, "reference": reference,
             "drift": None if compared is None else {
                 "statistic": compared.statistic, "p_value": compared.p_value,
