@@ -21,7 +21,7 @@ REPORT_SUFFIXES = (".png", ".svg", ".html", ".pdf")
 
 
 def _registry() -> Registry:
-    return Registry(Settings().registry_dir)
+    return Registry.from_settings(Settings())
 
 
 @models_app.command("list")
@@ -87,10 +87,9 @@ def models_show(
         problem = registry.problem(service, version)
     except ModelworksError as exc:
         raise fail(exc.message) from exc
-    folder = registry.root / service / str(version)
+    folder = registry.version_location(service, version)
     shown = {**manifest.to_json(), "live": version == live, "broken": problem,
-             "folder": str(folder), "reports": [str(folder / name) for name in
-                                                _reports(manifest)]}
+             "folder": folder, "reports": [f"{folder}/{name}" for name in _reports(manifest)]}
     if as_json:
         print_json(shown)
     else:
