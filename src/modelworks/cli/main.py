@@ -280,7 +280,7 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
     from modelworks.core.training import train_and_register
 
     settings = Settings()
-    live = Registry(settings.registry_dir).live_version(service)
+    live = Registry.from_settings(settings).live_version(service)
     if if_missing and live is not None:
         console.print(f"{service}: version {live} is live; nothing to train")
         return
@@ -289,7 +289,7 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
         path = data if data is not None else svc.prepare_data(settings)
         training_data = svc.read_training_data(path)
         with progress_bar() as report:
-            result = train_and_register(svc, Registry(settings.registry_dir), training_data,
+            result = train_and_register(svc, Registry.from_settings(settings), training_data,
                                         report, TrainOptions(model=model, name=name,
                                                              register=register))
     except ModelworksError as exc:
@@ -333,7 +333,7 @@ def evaluate(
             payload = {"service": service, "models": table, "held_out_rows": held_out.n_rows}
             title = f"held-out metrics, one split ({held_out.n_rows:,} rows held out)"
         else:
-            registry = Registry(settings.registry_dir)
+            registry = Registry.from_settings(settings)
             version = registry.live_version(service)
             if version is None:
                 raise fail(f"{service} has no live model; train one with "
