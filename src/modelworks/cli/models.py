@@ -12,13 +12,10 @@ from rich.table import Table
 from modelworks.cli.common import AsJson, ServiceArg, console, fail, known_service, print_json
 from modelworks.core.errors import ModelworksError
 from modelworks.core.registry import Manifest, Registry
+from modelworks.core.reports import report_names
 from modelworks.core.settings import Settings
 
 models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
-
-REPORT_SUFFIXES = (".png", ".svg", ".html", ".pdf")
-"""Report files of versions registered before the manifest named its reports."""
-
 
 def _registry() -> Registry:
     return Registry(Settings().registry_dir)
@@ -90,19 +87,11 @@ def models_show(
     folder = registry.root / service / str(version)
     shown = {**manifest.to_json(), "live": version == live, "broken": problem,
              "folder": str(folder), "reports": [str(folder / name) for name in
-                                                _reports(manifest)]}
+                                                report_names(manifest)]}
     if as_json:
         print_json(shown)
     else:
         _print_version(manifest, shown)
-
-
-def _reports(manifest: Manifest) -> list[str]:
-    """The files of a version that are reports, not the model."""
-    named = manifest.notes.get("reports")
-    if isinstance(named, list):
-        return [str(name) for name in named]
-    return sorted(name for name in manifest.files if name.endswith(REPORT_SUFFIXES))
 
 
 def _print_version(manifest: Manifest, shown: dict[str, Any]) -> None:

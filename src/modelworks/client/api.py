@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from modelworks.client._http import BACKOFF_SECONDS, RETRIES, TIMEOUT_SECONDS, Transport
+from modelworks.client.console import ConsoleRoutes
 from modelworks.client.operations import CoreRoutes
 from modelworks.client.results import Token
 from modelworks.client.services import ServiceRoutes
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 
-class Client(ServiceRoutes, CoreRoutes):
+class Client(ServiceRoutes, CoreRoutes, ConsoleRoutes):
     """A modelworks server, spoken to over HTTP with typed answers.
 
     Authenticates with an API key (``X-API-Key``) or a bearer token; ``authenticate()``

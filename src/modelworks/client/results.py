@@ -197,6 +197,10 @@ class VersionSummary(Result):
     params: dict[str, Any] = Field(default_factory=dict)
     name: str = ""
     gate: GateDecision | None = None
+    data_sha256: str = Field(default="", description="sha256 of the training data")
+    kind: str = Field(default="", description="The model kind it was trained as")
+    reports: list[str] = Field(default_factory=list, description="Its stored report files")
+    live: bool = False
 
 
 class WorkerModel(Result):

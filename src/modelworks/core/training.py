@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelworks.core.errors import DataError, RegistryError
 from modelworks.core.progress import Progress
+from modelworks.core.quality import Monitored, reference_sample
 from modelworks.core.service import Detailed, Selectable, TrainOptions
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ def train_and_register(
     live_metrics = _live_metrics(registry, service.name)
     decision = service.gate(metrics, live_metrics)
     reports = service.report_files(details) if isinstance(service, Detailed) else {}
+    quality = (reference_sample(service.held_out_quality(candidate, holdout))
+               if isinstance(service, Monitored) else None)
 
     def write(folder: Path) -> None:
         model.save(folder)
@@ -116,7 +119,8 @@ def train_and_register(
         n_rows=data.n_rows,
         notes={"gate": {"passed": decision.passed, "reason": decision.reason},
                "holdout_rows": holdout.n_rows, "name": options.name,
-               "evaluation": details, "reports": sorted(reports)},
+               "evaluation": details, "reports": sorted(reports),
+               "model": model_kind(service), "quality_reference": quality},
     )
     if decision.passed:
         registry.promote(service.name, manifest.version)

@@ -69,11 +69,12 @@ Authorize = Callable[[Request, "Requirement"], Awaitable[Principal]]
 class Requirement:
     """A route's access rule, usable as a FastAPI dependency: callers need ``scope``.
 
-    ``open_in_contract`` marks a route that a seed document defines without any key: with
-    ``MODELWORKS_AUTH=contract`` it admits everyone, as the original system did.
+    ``scope=None`` admits any valid key, whatever its scopes. ``open_in_contract`` marks a
+    route that a seed document defines without any key: with ``MODELWORKS_AUTH=contract`` it
+    admits everyone, as the original system did.
     """
 
-    def __init__(self, scope: Scope, *, open_in_contract: bool = False) -> None:
+    def __init__(self, scope: Scope | None, *, open_in_contract: bool = False) -> None:
         self.scope = scope
         self.open_in_contract = open_in_contract
 
@@ -91,6 +92,8 @@ HistoryKey = Annotated[Principal, Depends(Requirement(Scope.HISTORY))]
 """A caller allowed to read stored predictions."""
 AdminKey = Annotated[Principal, Depends(Requirement(Scope.ADMIN))]
 """A caller allowed to move live versions."""
+AnyKey = Annotated[Principal, Depends(Requirement(None))]
+"""Any caller with a valid key or token, whatever its scopes."""
 ContractPredict = Annotated[Principal, Depends(Requirement(Scope.PREDICT,
                                                            open_in_contract=True))]
 """``PredictKey``, except that the route is open with ``MODELWORKS_AUTH=contract``."""

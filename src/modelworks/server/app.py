@@ -17,20 +17,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelworks.core.budget import current_budget
-from modelworks.core.errors import ClientGone, ModelworksError, NotFound, TrainingFailed
+from modelworks.core.errors import ClientGone, ModelworksError, TrainingFailed
 from modelworks.core.live import LiveModel
-from modelworks.core.plugins import load_services, unknown_service
+from modelworks.core.plugins import load_services
 from modelworks.core.registry import Registry
-from modelworks.core.service import Selectable, Service, ServiceContext, TrainOptions
+from modelworks.core.service import Service, ServiceContext, TrainOptions
 from modelworks.core.settings import AuthMode, Settings
-from modelworks.sdk.access import AdminKey
-from modelworks.sdk.bodies import openapi_json_body, parse_json_body, read_small_body
 from modelworks.sdk.requests import request_id
 from modelworks.server.auth import KeyStore, authorize
 from modelworks.server.authenticate import build_auth_router
@@ -43,9 +40,12 @@ from modelworks.server.index import build_root_router, describe_auth, documented
 from modelworks.server.jobs.routes import build_jobs_router
 from modelworks.server.jobs.runner import JobRunner
 from modelworks.server.jobs.store import JobState, JobStore
+from modelworks.server.keys_routes import build_keys_router
 from modelworks.server.limiter import FailureLimiter
 from modelworks.server.metrics import JobStatesCollector, ServerMetrics, SpoolCollector
 from modelworks.server.middleware import RequestMiddleware
+from modelworks.server.models_routes import build_models_router
+from modelworks.server.monitoring import build_monitoring_router
 from modelworks.server.openapi import install_security
 from modelworks.server.prediction_log import PredictionLog
 from modelworks.server.tokens import TokenIssuer
@@ -55,12 +55,6 @@ log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 _SWITCH_INTERVAL_SECONDS = 0.001
 _JOB_POLL_SECONDS = 0.25
-
-
-class LiveRequest(BaseModel):
-    """Body of ``PUT /models/{service}/live``."""
-
-    version: int = Field(ge=1, description="Registry version to make live")
 
 
 def create_app(settings: Settings, services: dict[str, Service] | None = None) -> FastAPI:
@@ -186,7 +180,15 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
         service_routes[name] = [*endpoint_routes, *documented_routes(router)]
     for router in (jobs_router, auth_router, *service_routers):
         app.include_router(router)
-    included = [jobs_router, auth_router, *service_routers]
+    models_router = build_models_router(registry, live, worker_status, publish_live)
+    keys_router = build_keys_router(settings.auth)
+    monitoring_router = build_monitoring_router(
+        engine, registry, live, {name: {route.path for route in routes}
+                                 for name, routes in service_routes.items()}, metrics.render)
+    for router in (models_router, keys_router, monitoring_router):
+        app.include_router(router)
+    included = [jobs_router, auth_router, *service_routers, models_router, keys_router,
+                monitoring_router]
     app.include_router(build_root_router(services, service_routes, settings.auth, VERSION))
     app.include_router(build_docs_router(app.openapi_url or "/openapi.json", app.title))
     log.log(logging.INFO if settings.auth is AuthMode.REQUIRED else logging.WARNING,
@@ -216,30 +218,6 @@ def create_app(settings: Settings, services: dict[str, Service] | None = None) -
     async def prometheus() -> Response:
         publish_live()  # this worker's swap shows at once, not at the next poll
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
-
-    @app.get("/models", tags=["models"], summary="Every service's versions and live model")
-    def list_models(key: AdminKey) -> dict[str, Any]:
-        return {name: _model_status(registry, live, name, worker_status) for name in services}
-
-    @app.get("/models/{service}", tags=["models"], summary="One service's versions and live model")
-    def show_model(service: str, key: AdminKey) -> dict[str, Any]:
-        _live_of(live, service)
-        return _model_status(registry, live, service, worker_status)
-
-    @app.put("/models/{service}/live", tags=["models"], summary="Move the live alias",
-             openapi_extra=openapi_json_body(LiveRequest, {"version 1": {"version": 1}}))
-    async def set_live(service: str, request: Request, key: AdminKey) -> dict[str, Any]:
-        model = _live_of(live, service)
-        body = parse_json_body(LiveRequest, await read_small_body(request, 4096),
-                               {"version": "a registered version number"})
-
-        def promote() -> dict[str, Any]:
-            registry.promote(service, body.version)
-            model.refresh()  # this worker at once; the others at their next poll
-            publish_live()
-            return _model_status(registry, live, service, worker_status)
-
-        return await run_in_threadpool(promote)
 
     install_security(app, included, settings.auth)
 
@@ -293,45 +271,6 @@ def prepare_database(settings: Settings, engine: Engine) -> KeyStore | None:
         print(f"\nmodelworks: created the first admin key (also in "
               f"{settings.admin_key_file}):\n  {first}\n", file=sys.stderr, flush=True)
     return keys
-
-
-def _live_of(live: dict[str, LiveModel[Any]], service: str) -> LiveModel[Any]:
-    if service not in live:
-        raise NotFound(unknown_service(service, sorted(live), "enabled"))
-    return live[service]
-
-
-def _model_status(registry: Registry, live: dict[str, LiveModel[Any]], name: str,
-                  worker_status: WorkerStatus) -> dict[str, Any]:
-    model = live[name]
-    service = model.service
-    return {
-        "service": name,
-        "primary_metric": service.primary_metric,
-        "model_kinds": list(service.model_kinds) if isinstance(service, Selectable) else [],
-        "live": registry.live_version(name),
-        "loaded": model.version,
-        "last_error": model.last_error,
-        "workers": worker_status.workers(live, name),
-        "versions": _versions(registry, name),
-    }
-
-
-def _versions(registry: Registry, service: str) -> list[dict[str, Any]]:
-    """Every version folder; one that fails verification is listed with ``broken`` set."""
-    listed: list[dict[str, Any]] = []
-    for number in registry.version_numbers(service):
-        broken = registry.problem(service, number)
-        try:
-            m = registry.manifest(service, number)
-        except ModelworksError:
-            listed.append({"version": number, "broken": broken, "created_at": "", "metrics": {},
-                           "rows": 0, "params": {}, "name": "", "gate": None})
-            continue
-        listed.append({"version": m.version, "broken": broken, "created_at": m.created_at,
-                       "metrics": m.metrics, "rows": m.n_rows, "params": m.params,
-                       "name": m.notes.get("name", ""), "gate": m.notes.get("gate")})
-    return listed
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -236,7 +236,7 @@ async def authorize(request: Request, requirement: Requirement) -> Principal:
     principal = keys.recent(presented)
     if principal is None:
         principal = await _verify(request, keys, presented)
-    if not principal.allows(requirement.scope):
+    if requirement.scope is not None and not principal.allows(requirement.scope):
         raise Forbidden(f"this key lacks the `{requirement.scope.value}` scope")
     return principal
 

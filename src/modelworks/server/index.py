@@ -50,6 +50,8 @@ def who_may_call(route: APIRoute, auth: AuthMode) -> str:
     if requirement is None or auth is AuthMode.OFF or (
             auth is AuthMode.CONTRACT and requirement.open_in_contract):
         return ANYONE
+    if requirement.scope is None:
+        return "any valid key"
     return f"key with scope {requirement.scope.value}"
 
 

@@ -27,6 +27,10 @@ SCHEMES = {
 KEYED: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
 
 
+ANY_SCOPE = "any"
+"""Marks a route any valid key may call."""
+
+
 def install_security(app: FastAPI, routers: list[APIRouter], auth: AuthMode) -> None:
     """Make ``app.openapi()`` carry the security schemes and each operation's requirement."""
     routes = [r for r in app.routes if isinstance(r, APIRoute)]
@@ -38,7 +42,8 @@ def install_security(app: FastAPI, routers: list[APIRouter], auth: AuthMode) -> 
             continue
         open_here = auth is AuthMode.CONTRACT and requirement.open_in_contract
         for method in route.methods or ():
-            scopes[(method.lower(), route.path)] = None if open_here else requirement.scope.value
+            needed = requirement.scope.value if requirement.scope is not None else ANY_SCOPE
+            scopes[(method.lower(), route.path)] = None if open_here else needed
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -55,9 +60,11 @@ def install_security(app: FastAPI, routers: list[APIRouter], auth: AuthMode) -> 
                 # Open under this mode: a key is accepted but not needed (the empty choice).
                 operation["security"] = KEYED if scope else [{}, *KEYED]
                 if scope:
+                    needs = ("Needs a valid key, whatever its scopes." if scope == ANY_SCOPE
+                             else f"Needs a key with the `{scope}` scope (`admin` holds them "
+                                  "all).")
                     operation["description"] = (operation.get("description", "") +
-                                                f"\n\nNeeds a key with the `{scope}` scope "
-                                                "(`admin` holds them all).").strip()
+                                                f"\n\n{needs}").strip()
         app.openapi_schema = schema
         return schema
 

@@ -82,7 +82,8 @@ def build_endpoints(context: ServiceContext) -> list[Endpoint]:
             body,
             inputs=[{"movie_id": m, "year": y, "synopsis": s}
                     for m, y, s in zip(movies.ids, movies.years, movies.synopses, strict=True)],
-            outputs=[[genre for genre, _ in ranking] for ranking in rankings])
+            outputs=[[[genre, round(score, 4)] for genre, score in ranking]
+                     for ranking in rankings])
 
     def predict(loaded: Loaded[GenreClassifier], received: Received[bytes]) -> Answer:
         return answer(loaded, received, rank(loaded, [received])[0])

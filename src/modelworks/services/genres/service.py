@@ -9,6 +9,7 @@ import numpy as np
 
 from modelworks.core.encoders.minilm import StaticEmbedder, ensure_minilm_assets
 from modelworks.core.evaluation import mean_average_precision_at_k, recall_at_k
+from modelworks.core.quality import QualitySignal
 from modelworks.core.service import GateDecision, Metrics, TrainingData, source_bytes
 from modelworks.services.genres.data import (
     TOP_K,
@@ -78,6 +79,18 @@ class GenresService:
         model = GenreClassifier(self._embedder())
         return model.fit(movies.synopses, movies.years, movies.genres, progress)
 
+    def quality_signal(self) -> QualitySignal:
+        """The score of the genre ranked first for each movie."""
+        return QualitySignal("top genre score", "Score of the first-ranked genre of each movie",
+                             _top_score)
+
+    def held_out_quality(self, model: Any, holdout: TrainingData) -> list[float]:
+        """The first genre's score for each held-out movie."""
+        movies: Movies = holdout.rows
+        classifier: GenreClassifier = model
+        scores = classifier.predict_proba(movies.synopses, movies.years)
+        return [float(value) for value in scores.max(axis=1)]
+
     def evaluate(self, model: Any, data: TrainingData) -> Metrics:
         """MAP@5 (the contract metric), recall@5, precision@1, and a genre-popularity prior."""
         movies: Movies = data.rows
@@ -122,3 +135,8 @@ class GenresService:
             raise RuntimeError("GenresService.configure(settings) was not called")
         assets = ensure_minilm_assets(self._assets_dir)
         return StaticEmbedder(np.load(assets.static_path, mmap_mode="r"), assets.tokenizer_path)
+
+
+def _top_score(output: Any) -> list[float]:
+    """Logged genres outputs are ``[[genre, score], ...]`` per movie, best first."""
+    return [float(output[0][1])] if output and isinstance(output[0], list) else []

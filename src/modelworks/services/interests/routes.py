@@ -79,7 +79,8 @@ def build_endpoints(directory: UserDirectory, context: ServiceContext) -> list[E
                    "interests": items}
         return Answer(payload, inputs=[{"user_handle": handle, "top_k": top_k,
                                         "min_probability": min_probability}],
-                      outputs=[[item["id"] for item in items]])
+                      outputs=[[{"id": item["id"], "probability": item["probability"]}
+                                for item in items]])
 
     return [Endpoint(
         "GET", "/interests/{user_handle}", summary="A user's top interests with probabilities",

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from modelworks.core.gate import gate_on_metric
+from modelworks.core.quality import QualitySignal
 from modelworks.core.service import GateDecision, Metrics, TrainingData
 from modelworks.core.splits import holdout_users
 from modelworks.services.interests.baselines import OneVsRest, Popularity, Scorer
@@ -97,6 +100,19 @@ class InterestsService:
         metrics[f"popularity_{PRIMARY}"] = held_out_metrics(popularity, held)[PRIMARY]
         return metrics
 
+    def quality_signal(self) -> QualitySignal:
+        """The probability of every interest a user is shown."""
+        return QualitySignal("interest probability",
+                             "Probability of every interest returned", _probabilities)
+
+    def held_out_quality(self, model: Any, holdout: TrainingData) -> list[float]:
+        """The probabilities of the interests each held-out user would be shown first."""
+        held: InterestsData = holdout.rows
+        fitted: InterestModel = model
+        probabilities = fitted.probabilities(fitted.scores(held.consumed, held.b2b))
+        shown = np.sort(probabilities, axis=1)[:, -SHOWN:]
+        return [float(value) for value in shown.ravel()]
+
     def gate(self, candidate: Metrics, live: Metrics | None) -> GateDecision:
         """Promote unless MAP@10 falls more than the tolerance below the live model's.
 
@@ -141,3 +157,12 @@ def _directory(context: ServiceContext) -> UserDirectory:
         context.shared["directory"] = directory
     found: UserDirectory = context.shared["directory"]
     return found
+
+
+SHOWN = 15
+"""Interests a user is shown by default (``top_k``), for the held-out reference."""
+
+
+def _probabilities(output: Any) -> list[float]:
+    """Logged interest outputs are ``[{"id", "probability"}, ...]``."""
+    return [float(item["probability"]) for item in output if isinstance(item, dict)]

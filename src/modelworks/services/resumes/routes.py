@@ -88,7 +88,8 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
                        "model_version": loaded.version}
         # The log keeps what the history keeps: a hash and a length, never the resume.
         logged = {"prediction_id": prediction_id, "text_sha256": digest, "chars": len(text)}
-        return Answer(payload, inputs=[logged], outputs=[answer.category])
+        return Answer(payload, inputs=[logged], outputs=[
+            {"category": answer.category, "probability": answer.probability}])
 
     async def inference(loaded: Loaded[ResumeModel], received: Received[InferenceRequest]
                         ) -> Answer:

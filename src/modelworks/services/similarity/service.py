@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from modelworks.core.encoders.minilm import ensure_minilm_assets
 from modelworks.core.gate import gate_on_metric
+from modelworks.core.quality import QualitySignal
 from modelworks.core.service import GateDecision, Metrics, TrainingData
 from modelworks.core.splits import holdout_users
 from modelworks.services.similarity.model import SimilarityModel
@@ -17,6 +20,7 @@ from modelworks.services.similarity.relevance import (
     packaged_folder,
     read_relevance_source,
 )
+from modelworks.services.similarity.settings import SimilaritySettings
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -46,12 +50,27 @@ class SimilarityService:
         self.gate_tolerance = 0.01
         self._assets_dir: Path | None = None
         self._threads = 0
+        self._low_score = 0.3
 
     def configure(self, settings: Settings) -> None:
         """Remember where encoder assets live and the gate's tolerance."""
         self._assets_dir = settings.assets_dir
         self.gate_tolerance = settings.gate_tolerance
         self._threads = settings.model_threads
+        self._low_score = settings.for_service("similarity", SimilaritySettings).low_score
+
+    def quality_signal(self) -> QualitySignal:
+        """The best product's score of each query; the share under ``low_score`` is watched."""
+        return QualitySignal("top-1 similarity score",
+                             "Score of the best product of each query", _top_scores,
+                             threshold=self._low_score)
+
+    def held_out_quality(self, model: Any, holdout: TrainingData) -> list[float]:
+        """The best score of each held-out query over its candidate products."""
+        relevance: RelevanceSet = holdout.rows
+        fitted: SimilarityModel = model
+        scores = fitted.scores(relevance.queries, relevance.descriptions)
+        return [float(value) for value in np.max(scores, axis=1)]
 
     def router(self, context: ServiceContext) -> APIRouter:
         """``GET /health``, the 405 of ``GET /predict``, and the catalogues."""
@@ -169,3 +188,8 @@ def _cache_and_monitor(context: ServiceContext) -> tuple[EmbeddingCache, Similar
         context.shared["cache"] = cache
         context.shared["monitor"] = SimilarityMetrics(context.metrics, cache)
     return context.shared["cache"], context.shared["monitor"]
+
+
+def _top_scores(output: Any) -> list[float]:
+    """A logged similarity output is one query's ``[[description, score], ...]``, best first."""
+    return [float(output[0][1])] if output else []

@@ -33,3 +33,8 @@ class SimilaritySettings(ServiceSettings):
         description="Vectors the in-memory embedding cache keeps (about 1.5 KB each); with "
                     "`MODELWORKS_REDIS_URL` the cache is in Redis instead.",
     )
+    low_score: float = Field(
+        default=0.3, ge=-1.0, le=1.0,
+        description="Monitoring: a query whose best product scores under this is counted as "
+                    "poorly served (the share is on the dashboard's monitoring page).",
+    )
