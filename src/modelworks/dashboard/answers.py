@@ -76,12 +76,12 @@ def score_sets(answer: Any, title: str = "") -> list[ScoreSet]:
         label = f"{title} · {key}" if title else str(key)
         if _numeric_mapping(value):
             measure = "probability" if "probab" in key else "score"
-            found.append(_from_mapping(title or key, value, measure))
+            found.append(_from_mapping(label, value, measure))
         elif (records := _scored_records(value)) is not None:
-            found.append(_from_records(title or key, value, *records))
+            found.append(_from_records(label, value, *records))
         elif isinstance(value, dict | list):
-            found += score_sets(value, label if isinstance(answer, dict)
-                                and key not in ("results",) else title)
+            # A list of query results is titled by each query, not by its key.
+            found += score_sets(value, title if key == "results" else label)
     return found
 
 
@@ -109,7 +109,7 @@ def draw(answer: Any) -> None:
         unit = bool(found.frame[found.measure].between(0, 1).all())
         st.altair_chart(ranked_bars(found.frame, "name", found.measure, found.title,
                                     unit_range=unit), width="stretch")
-    if sets or plain and not isinstance(answer, dict | list):
+    if sets or (plain and not isinstance(answer, dict | list)):
         return
     if isinstance(answer, list) and all(not isinstance(x, dict | list) for x in answer):
         st.dataframe(pd.DataFrame({"answer": answer}), hide_index=False)

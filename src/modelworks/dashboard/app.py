@@ -12,6 +12,7 @@ from modelworks.client import ApiError
 from modelworks.dashboard import catalog, navigation, session
 from modelworks.dashboard.views import login
 
+
 def main() -> None:
     """Log in, or run the chosen page of the logged-in key's navigation."""
     st.set_page_config(page_title="modelworks console", layout="wide")

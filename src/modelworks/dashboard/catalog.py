@@ -20,8 +20,11 @@ def operations(client: Client, service: str | None = None) -> list[Operation]:
 
 
 def services(client: Client, identity: Identity) -> list[str]:
-    """Every service the API serves: those with a prediction operation, and with the train
-    scope those the registry lists (a service may have versions before it serves)."""
+    """Every service the API serves, sorted.
+
+    Those with a prediction operation, and with the train scope those the registry lists (a
+    service may have versions before it serves).
+    """
     names = {operation.service for operation in operations(client)}
     if identity.allows("train"):
         names |= set(remembered("models", MODELS_SECONDS, client.models))

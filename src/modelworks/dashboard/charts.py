@@ -16,10 +16,12 @@ BAR_PX = 26
 
 def readable(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     """``chart`` with axis, legend and title fonts large enough to read."""
-    return (chart.configure_axis(labelFontSize=LABEL_PX, titleFontSize=TITLE_PX,
-                                 labelLimit=LABEL_LIMIT_PX)
-            .configure_legend(labelFontSize=LABEL_PX, titleFontSize=TITLE_PX)
-            .configure_title(fontSize=TITLE_PX + 2, anchor="start"))
+    configured: alt.Chart | alt.LayerChart = (
+        chart.configure_axis(labelFontSize=LABEL_PX, titleFontSize=TITLE_PX,
+                             labelLimit=LABEL_LIMIT_PX)
+        .configure_legend(labelFontSize=LABEL_PX, titleFontSize=TITLE_PX)
+        .configure_title(fontSize=TITLE_PX + 2, anchor="start"))
+    return configured
 
 
 def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str = "",

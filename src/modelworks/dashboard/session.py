@@ -38,8 +38,11 @@ def local_run() -> bool:
 
 
 def environment_key() -> str | None:
-    """The key a local run logs in with: ``MODELWORKS_API_KEY``, else with ``--local`` the
-    home folder's admin key; ``None`` when neither applies."""
+    """The key a local run logs in with, if any.
+
+    ``MODELWORKS_API_KEY``, else with ``--local`` the home folder's admin key; ``None`` when
+    neither applies.
+    """
     settings = Settings()
     if settings.api_key is not None and settings.api_key.get_secret_value().strip():
         return settings.api_key.get_secret_value().strip()
@@ -88,7 +91,8 @@ def identity() -> Identity | None:
 
 
 def client() -> Client:
-    """The logged-in session's client (a page only runs once someone is logged in)."""
+    """The logged-in session's client; the page stops, asking to log in, when there is none."""
+    identity()  # a first visit of a local run logs in with the environment's key
     found = st.session_state.get(_CLIENT)
     if not isinstance(found, Client):
         st.warning("Log in first.")

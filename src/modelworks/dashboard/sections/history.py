@@ -27,12 +27,14 @@ def render(service: str) -> None:
             versions = []  # the log is still readable without the version list
     left, middle, right = st.columns(3)
     window = left.selectbox("Time", list(WINDOWS), index=1, key=f"history-window-{service}")
-    version = middle.selectbox("Version", ["all", *versions], key=f"history-version-{service}")
+    version = middle.selectbox("Version", [None, *versions],
+                               format_func=lambda n: "all" if n is None else str(n),
+                               key=f"history-version-{service}")
     page = right.number_input("Page", min_value=1, value=1, key=f"history-page-{service}")
     span = WINDOWS[window]
     try:
         found = api.predictions(
-            service, version=None if version == "all" else int(version),
+            service, version=version,
             since=None if span is None else datetime.now(UTC) - span,
             limit=PAGE_ROWS, offset=(int(page) - 1) * PAGE_ROWS)
     except ApiError as error:

@@ -124,9 +124,9 @@ def _promotion(api: Client, service: str, status: ServiceModels,
         differences = metric_changes(candidate, live)
         st.dataframe(differences, width="stretch")
         primary = status.primary_metric
-        change = (differences.loc[primary, "difference"]
-                  if primary in differences.index else None)
-        if change is not None and pd.notna(change) and change < 0:
+        new, old = candidate.metrics.get(primary), live.metrics.get(primary) if live else None
+        change = None if new is None or old is None else new - old
+        if change is not None and change < 0:
             st.warning(f"{primary} falls by {abs(change):.4f} against the live version.")
         confirm, cancel = st.columns(2)
         if confirm.button("Confirm promotion", type="primary", key=f"confirm-{service}"):
@@ -190,6 +190,12 @@ def _evaluation(detail: VersionDetail) -> None:
                 st.json(value)
 
 
+def _report(api: Client, detail: VersionDetail, name: str) -> bytes:
+    """A stored report's bytes (a version's files never change: kept an hour)."""
+    return remembered(f"report-{detail.service}-{detail.version}-{name}", 3600,
+                      lambda: api.report(detail.service, detail.version, name))
+
+
 def _reports(api: Client, detail: VersionDetail) -> None:
     """Each stored report: images shown, other files offered for download."""
     if not detail.reports:
@@ -197,8 +203,7 @@ def _reports(api: Client, detail: VersionDetail) -> None:
     st.subheader("Reports")
     for name in detail.reports:
         try:
-            content = remembered(f"report-{detail.service}-{detail.version}-{name}", 3600,
-                                 lambda n=name: api.report(detail.service, detail.version, n))
+            content = _report(api, detail, name)
         except ApiError as error:
             st.error(f"{name}: {error.message}")
             continue

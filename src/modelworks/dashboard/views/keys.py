@@ -12,14 +12,14 @@ from modelworks.client.console import NewKey
 from modelworks.dashboard import session
 
 SCOPES = ("predict", "history", "train", "admin")
-SECRET = "keys-new-secret"
+NEW_KEY = "keys-new-key"
 
 
 def render() -> None:
     """The page."""
     st.title("API keys")
     api = session.client()
-    if (made := st.session_state.pop(SECRET, None)) is not None:
+    if (made := st.session_state.pop(NEW_KEY, None)) is not None:
         st.success(f"key {made.key_id} ({made.name or 'unnamed'}, "
                    f"{', '.join(made.scopes)}): copy its secret now, it is not shown again")
         st.code(made.key, language=None)
@@ -29,7 +29,7 @@ def render() -> None:
         if st.form_submit_button("Create key", type="primary"):
             _remember(lambda: api.create_key(scopes, name=name))
     try:
-        found = api.keys()
+        found = api.api_keys()
     except ApiError as error:
         st.error(error.message)
         return
@@ -54,7 +54,7 @@ def render() -> None:
 def _remember(make: Callable[[], NewKey]) -> None:
     """Make a key and show its secret on the next run (once)."""
     try:
-        st.session_state[SECRET] = make()
+        st.session_state[NEW_KEY] = make()
     except ApiError as error:
         st.error(error.message)
     else:

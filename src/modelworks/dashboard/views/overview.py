@@ -26,7 +26,7 @@ def render() -> None:
     if not identity.allows("train"):
         st.dataframe(pd.DataFrame({"service": names}), hide_index=True)
         return
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in names:
         try:
             status = catalog.models(api, name)
