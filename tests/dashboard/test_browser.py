@@ -117,7 +117,7 @@ def test_console_flow_in_chromium(console: Console, dashboard_url: str) -> None:
             assert visit.navigation() == ["Overview", *SERVICES, "Training", "Jobs",
                                           "Explore resumes", "API keys"]
             visit.shot("overview-admin")
-            train_promote_and_roll_back(visit)
+            train_promote_and_roll_back(visit, console)
             for service in SERVICES:
                 try_service(visit, service)
             for title, name in (("Jobs", "jobs"), ("API keys", "keys"),
@@ -129,8 +129,11 @@ def test_console_flow_in_chromium(console: Console, dashboard_url: str) -> None:
     (artifacts() / "screenshots.txt").write_text("\n".join(visit.taken) + "\n")
 
 
-def train_promote_and_roll_back(visit: Visit) -> None:
+def train_promote_and_roll_back(visit: Visit, console: Console) -> None:
     tab = visit.page
+    with console.client() as client:  # AppTest tests share this server: count from now
+        before = client.model("resumes")
+    live, new = before.live, max(v.version for v in before.versions) + 1
     visit.open("Training")
     visit.choose("Service", "resumes")
     visit.choose("Model kind", "naive-bayes")
@@ -140,22 +143,22 @@ def train_promote_and_roll_back(visit: Visit) -> None:
     tab.wait_for_timeout(1500)
     visit.shot("training-progress")
     # The job's end opens the new version on the service's Versions section.
-    expect(tab.get_by_text("registered as version 2")).to_be_visible(
+    expect(tab.get_by_text(f"registered as version {new}")).to_be_visible(
         timeout=TRAINING_SECONDS * 1000)
     visit.settled()
-    expect(tab.get_by_role("heading", name="Version 2")).to_be_visible()
+    expect(tab.get_by_role("heading", name=f"Version {new}")).to_be_visible()
     visit.shot("trained-version")
 
-    visit.click("Promote version 2…")
-    expect(tab.get_by_text("Make version 2 live in place of version 1?")).to_be_visible()
+    visit.click(f"Promote version {new}…")
+    expect(tab.get_by_text(f"Make version {new} live in place of version {live}?")).to_be_visible()
     visit.shot("promote-confirmation")
     visit.click("Confirm promotion")
-    expect(tab.get_by_text("version 2 of resumes is live")).to_be_visible()
-    expect(tab.get_by_text("live: version 2")).to_be_visible()
+    expect(tab.get_by_text(f"version {new} of resumes is live")).to_be_visible()
+    expect(tab.get_by_text(f"live: version {new}")).to_be_visible()
     visit.shot("promoted")
     visit.click("Roll back to the previous live version")
-    expect(tab.get_by_text("rolled back: version 1 of resumes is live again")).to_be_visible()
-    expect(tab.get_by_text("live: version 1")).to_be_visible()
+    expect(tab.get_by_text(f"rolled back: version {live} of resumes is live again")).to_be_visible()
+    expect(tab.get_by_text(f"live: version {live}")).to_be_visible()
     visit.shot("rolled-back")
 
 

@@ -109,57 +109,56 @@ def test_try_draws_each_answer_as_a_chart(logged_in: Console, service: str,
 
 
 def test_training_promoting_with_confirmation_and_rollback(logged_in: Console) -> None:
+    # The browser test shares this server: count from what it holds now.
+    with logged_in.client() as client:
+        before = client.model("resumes")
+    live, new = before.live, max(v.version for v in before.versions) + 1
     app = page("training")
     app.selectbox(key="train-service").set_value("resumes").run()
     app.selectbox[1].set_value("naive-bayes")
     app.text_input[0].input("baseline from the dashboard")
     app.button[0].click().run()
     no_problem(app)
-    assert "registered as version 2" in app.success[0].value
+    assert f"registered as version {new}" in app.success[0].value
     steps = app.dataframe[0].value
     assert len(steps) >= 3, steps  # the job's steps, each with its time
 
     versions = section("resumes", "Versions")
     table = versions.dataframe[0].value
-    assert list(table.index) == [1, 2]
-    assert table.loc[1, "live"] == "● live"
-    assert table.loc[2, "name"] == "baseline from the dashboard"
-    assert table.loc[2, "kind"] == "naive-bayes"
-    assert versions.selectbox(key="version-pick-resumes").value == 1  # the live one
+    assert list(table.index) == [v.version for v in before.versions] + [new]
+    assert table.loc[live, "live"] == "● live"
+    assert table.loc[new, "name"] == "baseline from the dashboard"
+    assert table.loc[new, "kind"] == "naive-bayes"
+    assert versions.selectbox(key="version-pick-resumes").value == live  # the live one
     assert "confusion matrix" in str(charts(versions)[0].proto.spec)
 
-    versions.selectbox(key="version-pick-resumes").set_value(2).run()
+    versions.selectbox(key="version-pick-resumes").set_value(new).run()
     versions.button(key="promote-resumes").click().run()
     no_problem(versions)
-    changes = versions.dataframe[1].value  # live beside version 2, with the differences
-    assert {"live", "version 2", "difference"} <= set(changes.columns)
-    primary = console_primary(logged_in)
+    changes = versions.dataframe[1].value  # the live version beside the new, and differences
+    assert {"live", f"version {new}", "difference"} <= set(changes.columns)
+    primary = before.primary_metric
     assert changes.loc[primary, "difference"] == pytest.approx(
-        changes.loc[primary, "version 2"] - changes.loc[primary, "live"], abs=1e-4)
+        changes.loc[primary, f"version {new}"] - changes.loc[primary, "live"], abs=1e-4)
     if changes.loc[primary, "difference"] < 0:
         assert primary in versions.warning[0].value
     with logged_in.client() as client:
-        assert client.model("resumes").live == 1  # nothing happens before the confirmation
+        assert client.model("resumes").live == live  # nothing happens before the confirmation
     versions.button(key="confirm-resumes").click().run()
     no_problem(versions)
-    assert "version 2 of resumes is live" in versions.success[0].value
-    assert versions.dataframe[0].value.loc[2, "live"] == "● live"
+    assert f"version {new} of resumes is live" in versions.success[0].value
+    assert versions.dataframe[0].value.loc[new, "live"] == "● live"
     with logged_in.client() as client:
-        assert client.model("resumes").live == 2
+        assert client.model("resumes").live == new
 
     versions.button(key="rollback-resumes").click().run()
     no_problem(versions)
-    assert "version 1 of resumes is live again" in versions.success[0].value
-    assert versions.dataframe[0].value.loc[1, "live"] == "● live"
-    assert versions.selectbox(key="version-pick-resumes").value == 1
+    assert f"version {live} of resumes is live again" in versions.success[0].value
+    assert versions.dataframe[0].value.loc[live, "live"] == "● live"
+    assert versions.selectbox(key="version-pick-resumes").value == live
 
     jobs = page("jobs").dataframe[0].value
     assert "succeeded" in set(jobs["state"])
-
-
-def console_primary(console: Console) -> str:
-    with console.client() as client:
-        return client.model("resumes").primary_metric
 
 
 def test_history_lists_the_services_predictions_answer_first(logged_in: Console) -> None:

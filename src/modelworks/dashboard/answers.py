@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from modelworks.dashboard.charts import ranked_bars
+from modelworks.dashboard.charts import bars_height, ranked_bars
 
 NAME_KEYS = ("label", "name", "title", "category", "genre", "product_description", "id")
 SCORE_KEYS = ("probability", "score", "similarity")
@@ -108,7 +108,8 @@ def draw(answer: Any) -> None:
     for found in sets:
         unit = bool(found.frame[found.measure].between(0, 1).all())
         st.altair_chart(ranked_bars(found.frame, "name", found.measure, found.title,
-                                    unit_range=unit), width="stretch")
+                                    unit_range=unit), width="stretch",
+                        height=bars_height(len(found.frame)))
     if sets or (plain and not isinstance(answer, dict | list)):
         return
     if isinstance(answer, list) and all(not isinstance(x, dict | list) for x in answer):

@@ -38,8 +38,16 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str = "",
     bars = base.mark_bar()
     text = base.mark_text(align="left", dx=4, fontSize=LABEL_PX).encode(
         text=alt.Text(f"{value}:Q", format=".3f"))
-    height = max(BAR_PX * len(frame), 60)
-    return readable((bars + text).properties(height=height))
+    return readable((bars + text).properties(height=bars_height(len(frame))))
+
+
+def bars_height(bars: int) -> int:
+    """Pixels for ``bars`` horizontal bars, each a line of label.
+
+    Pass it to ``st.altair_chart``: with ``width="stretch"`` Streamlit does not keep a layered
+    chart's own height.
+    """
+    return max(BAR_PX * bars, 60) + 70
 
 
 def histogram(values: Sequence[float], reference: Sequence[float] | None,

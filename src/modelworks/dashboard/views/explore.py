@@ -55,7 +55,7 @@ def render() -> None:
     balance = analysis.class_balance(data)
     counts = balance.reset_index()
     st.altair_chart(charts.ranked_bars(counts, "category", "resumes", unit_range=False),
-                    width="stretch")
+                    width="stretch", height=charts.bars_height(len(counts)))
     st.dataframe(balance)
 
     st.header("Length per category")
