@@ -180,8 +180,17 @@ def dashboard(
     api_url: Annotated[str | None, typer.Option(
         help="The API it talks to (default MODELWORKS_API_URL, else this machine at "
              "MODELWORKS_PORT)")] = None,
+    local: Annotated[bool, typer.Option(
+        "--local", help="Log in by itself with the admin key of MODELWORKS_HOME (a dashboard "
+                        "only you reach); without it, a person logs in with a key, or "
+                        "MODELWORKS_API_KEY is used")] = False,
 ) -> None:
-    """Start the Streamlit dashboard (explore, train, promote, infer) against a running API."""
+    """Start the Streamlit dashboard against a running API; people log in with an API key.
+
+    It offers what the key's scopes allow: try, history and monitoring of every service
+    (predict, history), versions, training and jobs (train), promotion, rollback and keys
+    (admin).
+    """
     import os
     import sys
 
@@ -198,7 +207,7 @@ def dashboard(
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(port), "--server.address", host or settings.host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal"]
+               "--client.toolbarMode", "minimal", *(["--", "--local"] if local else [])]
     console.print(f"dashboard on http://{host or settings.host}:{port} "
                   f"(API {settings.api_url})")
     # Become Streamlit rather than wait for it, so a signal to this process (Ctrl-C, a
