@@ -23,12 +23,10 @@ import orjson
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import modelworks.dashboard
 from modelworks.scaffold import check_name, write_service
 from tests.conftest import modelworks_process
 
 NAME = "tickets"
-PAGES = Path(modelworks.dashboard.__file__).parent / "views"
 
 
 @dataclass(frozen=True)
@@ -177,13 +175,24 @@ def test_its_form_is_on_the_dashboard_and_answers(installed: Installed, served: 
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELWORKS_HOME", str(installed.home))
     monkeypatch.setenv("MODELWORKS_API_URL", served)
-    app = AppTest.from_file(str(PAGES / "services.py"), default_timeout=120)
+    monkeypatch.setenv("MODELWORKS_API_KEY", admin(installed)["X-API-Key"])
+    app = AppTest.from_function(_service_page, args=(NAME,), default_timeout=120)
+    app.session_state[f"open-{NAME}"] = "Try"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    assert "charged twice" in app.text_area(key=f"{NAME}-0-body").value
-    app.button(key=f"{NAME}-0-go").click().run()
-    assert not app.exception
+    assert "charged twice" in app.text_area(key=f"{NAME}-0-0-body").value
+    app.button[0].click().run()  # Send
+    assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
+    answer = app.session_state[f"{NAME}-0-answer"]
+    assert isinstance(answer, dict), answer  # the service answered, and the answer is drawn
+    assert app.metric or app.get("vega_lite_chart") or app.json
+
+
+def _service_page(service: str) -> None:
+    from modelworks.dashboard.views import service as page
+
+    page.render(service)
 
 
 @pytest.mark.parametrize(("name", "reason"), [

@@ -136,11 +136,12 @@ def test_the_prediction_log_and_monitoring_of_a_service(console: Client) -> None
     for _ in range(3):
         console.classify_resume(RESUME)
     console.rank_products(["a warm winter jacket"], ["down parka for cold weather",
-                                                    "garden hose, 20 m"])
+                                                    "garden hose, 20 m"], min_score=-1.0)
     with pytest.raises(ApiError):
         console.request("POST", "/api/inference", json={"text": ""})
     deadline = time.monotonic() + 10
-    while len(console.predictions("resumes").predictions) < 3:  # the log writes in batches
+    while (len(console.predictions("resumes").predictions) < 3  # the log writes in batches
+           or not console.predictions("similarity").predictions):
         assert time.monotonic() < deadline
         time.sleep(0.1)
 
@@ -153,6 +154,9 @@ def test_the_prediction_log_and_monitoring_of_a_service(console: Client) -> None
     later = datetime.now(UTC) + timedelta(minutes=1)
     assert console.predictions("resumes", since=later).predictions == []
     assert console.predictions("resumes", version=999).predictions == []
+    with pytest.raises(ApiError) as too_far:
+        console.predictions("resumes", offset=19751608761057046528)
+    assert too_far.value.status == 400
 
     watched = console.monitoring("resumes", minutes=5)
     assert watched.requests.total >= 3

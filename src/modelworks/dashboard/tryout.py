@@ -17,8 +17,11 @@ from modelworks.dashboard.answers import draw
 from modelworks.dashboard.schema import Operation
 
 
-def try_operation(client: Client, operation: Operation, key: str) -> None:
-    """The form, the call, and the answer (kept until the form is sent again)."""
+def try_operation(client: Client, operation: Operation, key: str) -> bool:
+    """The form, the call, and the answer (kept until the form is sent again).
+
+    Whether the form was sent in this run.
+    """
     examples = operation.examples or [{"summary": "", "value": None}]
     st.markdown(f"**{operation.method} {operation.path}** · {operation.summary}")
     chosen = 0
@@ -51,6 +54,7 @@ def try_operation(client: Client, operation: Operation, key: str) -> None:
         st.error(f"the body is not valid JSON: {answer}")
     elif answer is not None:
         draw(answer)
+    return sent
 
 
 def _options(operation: Operation, key: str) -> dict[str, Any]:

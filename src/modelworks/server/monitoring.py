@@ -29,6 +29,9 @@ from modelworks.sdk.access import HistoryKey
 from modelworks.server.db import Prediction
 from modelworks.server.models_routes import live_of
 
+MAX_OFFSET = 1_000_000_000
+"""Past this an offset is refused (400) before it reaches the database's integer range."""
+
 MAX_WINDOW_ROWS = 20_000
 """The newest rows of a window that monitoring reads (a busy hour is sampled, not loaded)."""
 
@@ -48,7 +51,7 @@ def build_monitoring_router(engine: Engine, registry: Registry,
         since: Annotated[datetime | None, Query(description="From (ISO 8601)")] = None,
         until: Annotated[datetime | None, Query(description="Before (ISO 8601)")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> dict[str, Any]:
         if service is not None:
             live_of(live, service)

@@ -47,6 +47,10 @@ LIMIT = Bounds(1, MAX_PAGE, 50, "Rows per page")
 OFFSET = Bounds(0, 10**9, 0, "Rows to skip")
 
 
+MAX_SAMPLE_EXAMPLES = 30
+"""Sample resumes at most that the endpoint documents as examples."""
+
+
 def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list[Endpoint]:
     """``POST /api/inference``: a resume's category (its label 0-13), stored before it answers.
 
@@ -54,6 +58,12 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
     product for many, which is where a batch gains.
     """
     max_chars = context.settings.max_text_chars
+    # The samples folder's resumes are examples too: the dashboard's Try form offers each.
+    samples = folder_samples(context.settings.for_service("resumes", ResumesSettings).samples_dir)
+    examples = (Example("An Oracle DBA", {"text": "Oracle DBA with 8 years of RMAN, Data "
+                                                  "Guard and RAC on 19c"}),
+                *(Example(f"sample: {name}", {"text": text[:max_chars]})
+                  for name, text in list(samples.items())[:MAX_SAMPLE_EXAMPLES]))
 
     def read(raw: bytes) -> InferenceRequest:
         body = parse_json_body(InferenceRequest, raw, INFERENCE_EXPECTED)
@@ -105,8 +115,7 @@ def build_endpoints(history: PredictionHistory, context: ServiceContext) -> list
         # meanwhile are seen and batched (the history row no longer makes a request wait).
         batch=Batch(run=classify, finish=store, max_size=32),
         access=Requirement(Scope.PREDICT, open_in_contract=True),
-        examples=(Example("An Oracle DBA", {"text": "Oracle DBA with 8 years of RMAN, Data "
-                                                    "Guard and RAC on 19c"}),),
+        examples=examples,
         response_example=7)]
 
 
