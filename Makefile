@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup setup-run browser run serve test lint types unit bench bench-peers chaos lock clean
+.PHONY: setup setup-run browser run serve test lint types unit contracts-ray bench bench-peers chaos lock clean
 
 setup-run: $(RUN_STAMP)
 setup: $(STAMP)
@@ -52,7 +52,7 @@ run: setup-run
 	$(PORTS) $(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
 		$(BIN)/modelworks serve
 
-test: setup browser lint types unit
+test: setup browser lint types unit contracts-ray
 
 lint:
 	$(BIN)/ruff check src tests benchmarks
@@ -62,6 +62,10 @@ types:
 
 unit:
 	$(BIN)/pytest -q
+
+# The seed contracts again, each against `serve --ray` (a local Ray instance per document).
+contracts-ray:
+	$(BIN)/pytest -q tests/contracts --serve-ray
 
 bench: setup
 	$(BIN)/python -m benchmarks.genres_bench

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -35,10 +36,12 @@ OBJECT_STORE_BYTES = 200_000_000
 
 @dataclass(frozen=True)
 class Cluster:
-    """Where the head's GCS listens, and the folder only this cluster's processes name."""
+    """Where the head's GCS listens, the folder only this cluster's processes name, and the
+    variables every Ray process and client of this cluster needs (its own auth token)."""
 
     address: str
     temp_dir: Path
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +72,9 @@ def _node_ports() -> list[str]:
             f"--max-worker-port={20000 + base % 20000 + 99}"]
 
 
-def _ray_start(arguments: list[str], temp_dir: Path) -> None:
+def _ray_start(arguments: list[str], env: dict[str, str]) -> None:
     common = ["--disable-usage-stats", f"--num-cpus={NODE_CPUS}",
               f"--object-store-memory={OBJECT_STORE_BYTES}"]
-    env = {**os.environ, "RAY_TMPDIR": str(temp_dir)}
     started = subprocess.run([str(RAY), "start", *arguments, *common], env=env,
                              capture_output=True, text=True, timeout=180, check=False)
     if started.returncode != 0:
@@ -110,14 +112,19 @@ def ray_cluster() -> Iterator[Cluster]:
     temp_dir = Path(tempfile.mkdtemp(prefix="mwray-", dir="/tmp"))
     gcs = free_port()
     address = f"127.0.0.1:{gcs}"
+    # Ray 2.5x+ authenticates its RPCs with a token; one of this cluster's own, rather than
+    # the user's ~/.ray/auth_token, which another cluster may have written.
+    env = {"RAY_TMPDIR": str(temp_dir), "RAY_AUTH_MODE": "token",
+           "RAY_AUTH_TOKEN": secrets.token_hex(32)}
     try:
         _ray_start(["--head", f"--port={gcs}", "--node-ip-address=127.0.0.1",
                     "--include-dashboard=false", f"--ray-client-server-port={free_port()}",
                     f"--temp-dir={temp_dir}", "--resources=" + json.dumps({"serving": 100}),
-                    *_node_ports()], temp_dir)
+                    *_node_ports()], {**os.environ, **env})
         _ray_start([f"--address={address}", "--node-ip-address=127.0.0.1",
-                    "--resources=" + json.dumps({"training": 1}), *_node_ports()], temp_dir)
-        yield Cluster(address, temp_dir)
+                    "--resources=" + json.dumps({"training": 1}), *_node_ports()],
+                   {**os.environ, **env})
+        yield Cluster(address, temp_dir, env)
     finally:
         stop_cluster(temp_dir)
         shutil.rmtree(temp_dir, ignore_errors=True)

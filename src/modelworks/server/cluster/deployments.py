@@ -111,6 +111,13 @@ class Ingress:
         _prepare_run_dir(run_id)
         services = load_services(settings, list(handles))
         self._handles = handles
+        from prometheus_client import Counter
+
+        # In Prometheus's multiprocess mode every process's values reach /metrics, registered
+        # or not; kept out of the default registry, which Ray's own process may scrape.
+        self._resent = Counter("modelworks_ray_resent_requests",
+                               "Requests sent again after the replica that had them died.",
+                               ["service"], registry=None)
         # Never started (no lifespan): it serves documents and metrics only, no model.
         self._app = create_app(settings, services)
         self._routes = RouteTable(
@@ -151,6 +158,7 @@ class Ingress:
                 raise
             log.warning("replica lost mid-request; sending it again",
                         extra={"service": service, "path": request.path})
+            self._resent.labels(service).inc()
             answer = await handle.handle.remote(request)
         return answer
 
