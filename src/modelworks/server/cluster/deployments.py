@@ -103,6 +103,10 @@ class Ingress:
     def __init__(self, settings: Settings, handles: dict[str, DeploymentHandle[Any]],
                  run_id: str) -> None:
         """The route table and the app of every service that answers the documents."""
+        # Imported here, in the replica's process, whose environment names Prometheus's
+        # multiprocess folder (read once, at import).
+        from prometheus_client import Counter
+
         from modelworks.core.plugins import load_services
         from modelworks.server.app import create_app
         from modelworks.server.logs import configure_logging
@@ -111,8 +115,6 @@ class Ingress:
         _prepare_run_dir(run_id)
         services = load_services(settings, list(handles))
         self._handles = handles
-        from prometheus_client import Counter
-
         # In Prometheus's multiprocess mode every process's values reach /metrics, registered
         # or not; kept out of the default registry, which Ray's own process may scrape.
         self._resent = Counter("modelworks_ray_resent_requests",
@@ -150,16 +152,21 @@ class Ingress:
         handle = self._handles[service]
         try:
             answer: Answered = await handle.handle.remote(request)
+            return answer
         except (RayActorError, ActorUnavailableError):
             # The replica died with the request on it. Ray Serve sends new requests only to
             # live replicas but does not repeat one a replica took; a read or a prediction
-            # may be asked again, a write (train, promote, keys) may not.
+            # may be asked again, a write (train, promote, keys) may not: it may have
+            # happened.
             if not retry_safe:
-                raise
-            log.warning("replica lost mid-request; sending it again",
-                        extra={"service": service, "path": request.path})
-            self._resent.labels(service).inc()
+                return _replica_lost(service)
+        log.warning("replica lost mid-request; sending it again",
+                    extra={"service": service, "path": request.path})
+        self._resent.labels(service).inc()
+        try:
             answer = await handle.handle.remote(request)
+        except (RayActorError, ActorUnavailableError):
+            return _replica_lost(service)
         return answer
 
     async def _merged(self, request: Forwarded) -> Answered:
@@ -174,6 +181,14 @@ class Ingress:
         for answer in answers:
             merged.update(json.loads(answer.body))
         return _json_answer(merged, 200, answers[0])
+
+
+def _replica_lost(service: str) -> Answered:
+    """503 in the server's error shape: the replica died and the request was not repeated."""
+    return _json_answer({"error": f"the {service} replica handling this request stopped; "
+                                  "it may or may not have taken effect: check, then retry"},
+                        503, Answered(headers=[(b"content-type", b"application/json"),
+                                               (b"retry-after", b"5")]))
 
 
 def merge_readiness(answers: list[Answered]) -> Answered:
