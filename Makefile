@@ -48,7 +48,7 @@ run: setup-run
 	$(BIN)/modelworks train --all --if-missing
 	@# The dashboard runs beside the API; Ctrl-C stops both.
 	trap 'kill 0' INT TERM EXIT; \
-	$(PORTS) $(BIN)/modelworks dashboard & \
+	$(PORTS) $(BIN)/modelworks dashboard --local & \
 	$(PORTS) $(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
 		$(BIN)/modelworks serve
 

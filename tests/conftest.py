@@ -11,11 +11,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -42,6 +44,9 @@ from modelworks.services.movies.data import prepare_default_data
 from modelworks.services.resumes import ResumesService
 from modelworks.services.resumes.generator import ResumeConfig, generate_resumes, resumes_csv
 from modelworks.services.similarity import SimilarityService
+
+if TYPE_CHECKING:
+    from tests.s3_server import S3Server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -400,3 +405,40 @@ def uvicorn_thread(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on this machine, for the whole session (it starts in a fraction of s)."""
+    from tests.s3_server import moto_s3_server  # moto loads only for the tests that use it
+
+    with moto_s3_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_files(s3_server: S3Server) -> Any:
+    """A test's own client of the moto server (to look into and tamper with buckets)."""
+    import s3fs
+
+    return s3fs.S3FileSystem(endpoint_url=s3_server.endpoint, key="testing", secret="testing",
+                             skip_instance_cache=True, use_listings_cache=False)
+
+
+@pytest.fixture
+def s3_url(s3_server: S3Server, s3_files: Any, monkeypatch: pytest.MonkeyPatch,
+           tmp_path: Path) -> str:
+    """A registry URL in a fresh bucket; the usual AWS variables point at the moto server."""
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    for name, value in {"AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_EC2_METADATA_DISABLED": "true",
+                        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials")
+                        }.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"registry-{uuid.uuid4().hex[:12]}"
+    s3_files.mkdir(bucket)
+    return f"s3://{bucket}/models"

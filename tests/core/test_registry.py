@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 
 from modelworks.core.errors import NotFound, RegistryError
 from modelworks.core.registry import Registry
+from modelworks.core.settings import Settings
 
 
 def writer(content: bytes, big: bytes = b"shared table") -> object:
@@ -105,3 +107,28 @@ def test_promoting_a_missing_version_fails_and_keeps_the_alias(tmp_path: Path) -
     with pytest.raises(NotFound):
         registry.promote("demo", 7)
     assert registry.live_version("demo") == 1
+
+
+def test_a_path_or_a_file_url_is_a_folder_registry(tmp_path: Path) -> None:
+    for location in (tmp_path, str(tmp_path), f"file://{tmp_path}"):
+        assert Registry(location).root == tmp_path
+    register(Registry(f"file://{tmp_path}"), b"x")
+    assert (tmp_path / "demo" / "1" / "weights.bin").read_bytes() == b"x"
+    default = Settings(home=tmp_path / "home")
+    assert Registry.from_settings(default).root == default.registry_dir
+    elsewhere = Settings(home=tmp_path / "home", registry_url=f"file://{tmp_path}")
+    assert Registry.from_settings(elsewhere).version_numbers("demo") == [1]
+
+
+def test_a_registry_at_another_fsspec_url_keeps_the_same_promises(tmp_path: Path) -> None:
+    url = f"memory://registry-{uuid.uuid4().hex}/models"  # S3 itself: test_registry_s3.py
+    registry = Registry(url, cache_dir=tmp_path / "cache")
+    assert [register(registry, b"one"), register(registry, b"two")] == [1, 2]
+    registry.promote("demo", 2)
+    registry.promote("demo", 1)
+    elsewhere = Registry(url, cache_dir=tmp_path / "elsewhere")
+    assert (elsewhere.live_version("demo"), elsewhere.previous_live("demo")) == (1, [2])
+    folder = elsewhere.verified_folder("demo", 2)
+    assert (folder / "weights.bin").read_bytes() == b"two"
+    assert folder.is_relative_to(tmp_path / "elsewhere")
+    assert elsewhere.rollback("demo") == 2

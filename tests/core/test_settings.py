@@ -93,3 +93,18 @@ def test_the_api_url_follows_the_port_unless_given(monkeypatch: pytest.MonkeyPat
     assert Settings().api_url == "http://api.internal:80"
     monkeypatch.setenv("MODELWORKS_DASHBOARD_PORT", "9123")
     assert Settings().dashboard_port == 9123
+
+
+def test_a_registry_url_of_an_unknown_protocol_is_one_line_naming_the_variable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelworks.cli.entry import settings_problem
+
+    monkeypatch.setenv("MODELWORKS_REGISTRY_URL", "nosuch://bucket/models")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    line = settings_problem(refused.value)
+    assert "\n" not in line
+    assert "MODELWORKS_REGISTRY_URL='nosuch://bucket/models'" in line
+    assert "unknown protocol 'nosuch'" in line
+    monkeypatch.setenv("MODELWORKS_REGISTRY_URL", "s3://bucket/models")
+    assert Settings().registry_url == "s3://bucket/models"

@@ -212,8 +212,17 @@ def dashboard(
     api_url: Annotated[str | None, typer.Option(
         help="The API it talks to (default MODELWORKS_API_URL, else this machine at "
              "MODELWORKS_PORT)")] = None,
+    local: Annotated[bool, typer.Option(
+        "--local", help="Log in by itself with the admin key of MODELWORKS_HOME (a dashboard "
+                        "only you reach); without it, a person logs in with a key, or "
+                        "MODELWORKS_API_KEY is used")] = False,
 ) -> None:
-    """Start the Streamlit dashboard (explore, train, promote, infer) against a running API."""
+    """Start the Streamlit dashboard against a running API; people log in with an API key.
+
+    It offers what the key's scopes allow: try, history and monitoring of every service
+    (predict, history), versions, training and jobs (train), promotion, rollback and keys
+    (admin).
+    """
     import os
     import sys
 
@@ -230,7 +239,7 @@ def dashboard(
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(port), "--server.address", host or settings.host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal"]
+               "--client.toolbarMode", "minimal", *(["--", "--local"] if local else [])]
     console.print(f"dashboard on http://{host or settings.host}:{port} "
                   f"(API {settings.api_url})")
     # Become Streamlit rather than wait for it, so a signal to this process (Ctrl-C, a
@@ -312,7 +321,7 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
     from modelworks.core.training import train_and_register
 
     settings = Settings()
-    live = Registry(settings.registry_dir).live_version(service)
+    live = Registry.from_settings(settings).live_version(service)
     if if_missing and live is not None:
         console.print(f"{service}: version {live} is live; nothing to train")
         return
@@ -321,7 +330,7 @@ def _train_one(service: str, data: Path | None, if_missing: bool, model: str | N
         path = data if data is not None else svc.prepare_data(settings)
         training_data = svc.read_training_data(path)
         with progress_bar() as report:
-            result = train_and_register(svc, Registry(settings.registry_dir), training_data,
+            result = train_and_register(svc, Registry.from_settings(settings), training_data,
                                         report, TrainOptions(model=model, name=name,
                                                              register=register))
     except ModelworksError as exc:
@@ -365,7 +374,7 @@ def evaluate(
             payload = {"service": service, "models": table, "held_out_rows": held_out.n_rows}
             title = f"held-out metrics, one split ({held_out.n_rows:,} rows held out)"
         else:
-            registry = Registry(settings.registry_dir)
+            registry = Registry.from_settings(settings)
             version = registry.live_version(service)
             if version is None:
                 raise fail(f"{service} has no live model; train one with "

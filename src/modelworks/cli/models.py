@@ -17,8 +17,9 @@ from modelworks.core.settings import Settings
 
 models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
 
+
 def _registry() -> Registry:
-    return Registry(Settings().registry_dir)
+    return Registry.from_settings(Settings())
 
 
 @models_app.command("list")
@@ -84,10 +85,10 @@ def models_show(
         problem = registry.problem(service, version)
     except ModelworksError as exc:
         raise fail(exc.message) from exc
-    folder = registry.root / service / str(version)
+    folder = registry.version_location(service, version)
     shown = {**manifest.to_json(), "live": version == live, "broken": problem,
-             "folder": str(folder), "reports": [str(folder / name) for name in
-                                                report_names(manifest)]}
+             "folder": folder, "reports": [f"{folder}/{name}"
+                                           for name in report_names(manifest)]}
     if as_json:
         print_json(shown)
     else:

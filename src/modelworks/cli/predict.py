@@ -142,8 +142,9 @@ def _local_client(service: str) -> Iterator[Client]:
     from modelworks.server.app import create_app
 
     settings = Settings().model_copy(update={"services": [service], "auth": AuthMode.OFF})
-    if Registry(settings.registry_dir).live_version(service) is None:
-        raise fail(f"{service} has no live model in {settings.registry_dir}; train one with "
+    registry = Registry.from_settings(settings)
+    if registry.live_version(service) is None:
+        raise fail(f"{service} has no live model in {registry.location}; train one with "
                    f"`modelworks train {service}`, or predict on a server with --api-url")
     # The app warns that auth is off, which is meant for a server others can reach; nobody
     # else can reach this one.

@@ -10,8 +10,8 @@
 
 One method per route (``interests``, ``recommend``, ``predict_genres``, ``classify_resume``,
 ``rank_products``, ``models``, ``start_job``, ...), each returning a pydantic model from
-``modelworks.client.results``; refusals raise ``ApiError``. ``ApiClient`` is the untyped
-JSON client the dashboard still uses.
+``modelworks.client.results`` or ``modelworks.client.console``; refusals raise ``ApiError``.
+The CLI and the dashboard reach the server through it.
 
 The names load when first used: the CLI imports this package in every command, and
 ``modelworks serve`` should not build the result models it never needs.
@@ -25,12 +25,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from modelworks.client._http import ApiError, ApiUnreachable
     from modelworks.client.api import Client
-    from modelworks.client.legacy import ApiClient
 
-__all__ = ["ApiClient", "ApiError", "ApiUnreachable", "Client"]
+__all__ = ["ApiError", "ApiUnreachable", "Client"]
 
-_HOMES = {"ApiError": "_http", "ApiUnreachable": "_http", "Client": "api",
-          "ApiClient": "legacy"}
+_HOMES = {"ApiError": "_http", "ApiUnreachable": "_http", "Client": "api"}
 
 
 def __getattr__(name: str) -> Any:

@@ -51,6 +51,12 @@ class RegistryUnwritable(RegistryError):
     status_code = 503
 
 
+class RegistryUnreachable(RegistryError):
+    """The registry's store (an object store, a remote file system) cannot be reached or used."""
+
+    status_code = 503
+
+
 class BrokenVersion(RegistryError):
     """A version asked to go live fails verification; the live alias stays where it was."""
 

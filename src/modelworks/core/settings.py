@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,15 @@ class Settings(BaseSettings):
         description="Folder holding the registry, prepared data, the database and credentials; "
                     "default: the nearest `.modelworks` in the current folder or one above it "
                     "(as git finds `.git`), else a new one at the project's root.",
+    )
+    registry_url: str | None = Field(
+        default=None,
+        description="Where model versions live: a folder, a `file://` URL, `s3://bucket/prefix` "
+                    "or another fsspec URL; default: `registry` in home. For `s3://` (AWS or "
+                    "any S3-compatible store) install `modelworks[s3]`; the endpoint and "
+                    "credentials come from the usual AWS variables (`AWS_ENDPOINT_URL`, "
+                    "`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, ...). Versions "
+                    "loaded from a URL are kept in `cache/registry` in home.",
     )
     database_url: str | None = Field(
         default=None,
@@ -279,6 +288,21 @@ class Settings(BaseSettings):
                     "run training (at most N at once each); unset: any node with free CPUs.",
     )
 
+    @field_validator("registry_url")
+    @classmethod
+    def _registry_protocol_known(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        protocol = value.split("://", 1)[0] if "://" in value else "file"
+        if protocol != "file":
+            from fsspec.registry import known_implementations, registry
+
+            if protocol not in {*known_implementations, *registry}:
+                raise ValueError(f"unknown protocol {protocol!r}: give a folder, or a file://, "
+                                 "s3:// or other fsspec URL")
+        return value
+
     @model_validator(mode="after")
     def _api_url_follows_port(self) -> Settings:
         # The dashboard started beside a server on another port must talk to that server.
@@ -316,8 +340,13 @@ class Settings(BaseSettings):
 
     @property
     def registry_dir(self) -> Path:
-        """Where model versions live."""
+        """The registry's folder when ``registry_url`` is unset (``Registry.from_settings``)."""
         return self.home / "registry"
+
+    @property
+    def registry_cache_dir(self) -> Path:
+        """Where verified copies of versions loaded from a registry at a URL are kept."""
+        return self.home / "cache" / "registry"
 
     @property
     def data_dir(self) -> Path:

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import streamlit as st
-
-from modelworks.client import ApiClient
+from modelworks.client import Client
 
 PREDICTION = "x-modelworks-prediction"
 
@@ -31,11 +29,11 @@ class Operation:
     parameters: list[dict[str, Any]] = field(default_factory=list)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def document(base_url: str, key: str | None) -> dict[str, Any]:
-    """The API's OpenAPI document (refetched every minute)."""
-    found: dict[str, Any] = ApiClient(base_url, key).get("/openapi.json")
-    return found
+def document(client: Client) -> dict[str, Any]:
+    """The API's OpenAPI document, kept a minute in the session."""
+    from modelworks.dashboard.session import remembered
+
+    return remembered("openapi", 60, client.openapi)
 
 
 def prediction_operations(openapi: dict[str, Any]) -> list[Operation]:

@@ -60,7 +60,7 @@ _JOB_POLL_SECONDS = 0.25
 def create_app(settings: Settings, services: dict[str, Service] | None = None) -> FastAPI:
     """Build the app; models load and the log writer starts when the app starts (lifespan)."""
     services = services if services is not None else load_services(settings, settings.services)
-    registry = Registry(settings.registry_dir)
+    registry = Registry.from_settings(settings)
     engine = make_engine(settings.resolved_database_url)
     metrics = ServerMetrics()
     predictions = PredictionLog(engine, flush_seconds=settings.log_flush_seconds,

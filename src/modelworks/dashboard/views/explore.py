@@ -9,15 +9,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from modelworks.client import ApiClient, ApiError
-from modelworks.dashboard import analysis
-from modelworks.dashboard.components import api, show_error
+from modelworks.client import ApiError
+from modelworks.dashboard import analysis, charts, session
 
 
-@st.cache_data(ttl=300, show_spinner="loading the training resumes from the API")
-def prepared(base_url: str, key: str | None) -> dict[str, Any]:
-    """The prepared data set and the category names, fetched once per five minutes."""
-    found: dict[str, Any] = ApiClient(base_url, key).get("/api/dataset")
+def prepared() -> dict[str, Any]:
+    """The prepared data set and the category names, kept five minutes in the session."""
+    api = session.client()
+    with st.spinner("loading the training resumes from the API"):
+        found: dict[str, Any] = session.remembered(
+            "resumes-dataset", 300, lambda: api.request("GET", "/api/dataset"))
     return found
 
 
@@ -31,41 +32,45 @@ def uploaded_rows(raw: bytes, categories: list[str]) -> list[dict[str, object]]:
             for text, label in zip(table["resume"], table["label"], strict=True)]
 
 
-st.title("Explore the training resumes")
-upload = st.file_uploader("Explore another CSV (resume,label) instead of the prepared data",
-                          type=["csv"])
-try:
-    client = api()
-    dataset = prepared(client.base_url, client.key)
-    rows = (uploaded_rows(upload.getvalue(), dataset["categories"]) if upload is not None
-            else dataset["rows"])
-except ApiError as error:
-    show_error(error)
-    st.stop()
-except (ValueError, pd.errors.ParserError) as error:
-    st.error(f"cannot read that CSV: {error}")
-    st.stop()
+def render() -> None:
+    """The page."""
+    st.title("Explore the training resumes")
+    upload = st.file_uploader("Explore another CSV (resume,label) instead of the prepared data",
+                              type=["csv"])
+    try:
+        dataset = prepared()
+        rows = (uploaded_rows(upload.getvalue(), dataset["categories"]) if upload is not None
+                else dataset["rows"])
+    except ApiError as error:
+        st.error(error.message)
+        st.stop()
+    except (ValueError, pd.errors.ParserError) as error:
+        st.error(f"cannot read that CSV: {error}")
+        st.stop()
 
-data = analysis.frame(rows)
-st.metric("Resumes", len(data))
+    data = analysis.frame(rows)
+    st.metric("Resumes", len(data))
 
-st.header("Class balance")
-balance = analysis.class_balance(data)
-st.bar_chart(balance["resumes"], horizontal=True)
-st.dataframe(balance)
+    st.header("Class balance")
+    balance = analysis.class_balance(data)
+    counts = balance.reset_index()
+    st.altair_chart(charts.ranked_bars(counts, "category", "resumes", unit_range=False),
+                    width="stretch", height=charts.bars_height(len(counts)))
+    st.dataframe(balance)
 
-st.header("Length per category")
-st.altair_chart(alt.Chart(data[["category", "words"]]).mark_boxplot().encode(
-    x=alt.X("words:Q", title="words per resume"), y=alt.Y("category:N", title=None)),
-    width="stretch")
-st.dataframe(analysis.length_statistics(data))
+    st.header("Length per category")
+    st.altair_chart(charts.readable(alt.Chart(data[["category", "words"]]).mark_boxplot().encode(
+        x=alt.X("words:Q", title="words per resume"), y=alt.Y("category:N", title=None))),
+        width="stretch")
+    st.dataframe(analysis.length_statistics(data))
 
-st.header("Top terms per category")
-st.caption("Words that appear in a category's resumes far more often than in the others'.")
-st.dataframe(analysis.top_terms(data), width="stretch")
+    st.header("Top terms per category")
+    st.caption("Words that appear in a category's resumes far more often than in the others'.")
+    st.dataframe(analysis.top_terms(data), width="stretch")
 
-st.header("Sample browser")
-category = st.selectbox("Category", sorted(data["category"].unique()))
-chosen = data[data["category"] == category].reset_index(drop=True)
-index = st.number_input(f"Resume (1-{len(chosen)})", min_value=1, max_value=len(chosen), value=1)
-st.text(chosen.loc[int(index) - 1, "resume"])
+    st.header("Sample browser")
+    category = st.selectbox("Category", sorted(data["category"].unique()))
+    chosen = data[data["category"] == category].reset_index(drop=True)
+    index = st.number_input(f"Resume (1-{len(chosen)})", min_value=1, max_value=len(chosen),
+                            value=1)
+    st.text(chosen.loc[int(index) - 1, "resume"])

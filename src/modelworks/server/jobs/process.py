@@ -68,7 +68,7 @@ def run(job_id: str, settings: Settings) -> int:
                 raise Cancelled
 
         options = TrainOptions(**record.options)
-        result = train_and_register(service, Registry(settings.registry_dir), data, progress,
+        result = train_and_register(service, Registry.from_settings(settings), data, progress,
                                     options)
         store.succeed(job_id, result.to_json())
         return 0

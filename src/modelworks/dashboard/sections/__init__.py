@@ -1,0 +1,1 @@
+"""The four sections of every service's page: Try, Versions, History, Monitoring."""
