@@ -150,6 +150,7 @@ def test_the_kuberay_manifest_builds_our_application_with_our_settings() -> None
     env = {item["name"]: item for item in
            cluster["headGroupSpec"]["template"]["spec"]["containers"][0]["env"]}
     for variable in env:  # every variable is a setting the server reads
+        assert variable.startswith("MODELWORKS_"), variable
         assert variable.removeprefix("MODELWORKS_").lower() in Settings.model_fields, variable
     replicas = json.loads(env["MODELWORKS_RAY_DEPLOYMENTS"]["value"])
     assert set(replicas) == {"genres", "interests", "movies", "resumes", "similarity"}
@@ -158,3 +159,4 @@ def test_the_kuberay_manifest_builds_our_application_with_our_settings() -> None
     assert env["MODELWORKS_RAY_TRAINING_RESOURCE"]["value"] == "training"
     assert "valueFrom" in env["MODELWORKS_DATABASE_URL"]  # a secret, never in the file
     assert "valueFrom" in env["MODELWORKS_TOKEN_SECRET"]
+    assert "valueFrom" in env["MODELWORKS_REGISTRY_URL"]

@@ -1,4 +1,4 @@
-"""A real two-node Ray cluster on this machine, a PostgreSQL database of its own, a home.
+"""A real two-node Ray cluster on this machine, PostgreSQL and S3 (moto's server) for it.
 
 Both nodes are ``ray start`` processes with their own ports; the head takes serving (the
 custom resource ``serving``), the second node training (``training``). Everything started
@@ -22,11 +22,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import free_port
+from tests.s3_server import S3Server
 
 RAY = Path(sys.executable).parent / "ray"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -105,7 +107,28 @@ def stop_cluster(temp_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[Cluster]:
+def s3_environment(s3_server: S3Server) -> dict[str, str]:
+    """The AWS variables that point every process of the cluster at moto's S3 server.
+
+    Given to the Ray nodes (their replicas and tasks inherit them), as a real cluster's nodes
+    carry their own credentials; never passed through Ray itself.
+    """
+    return {"AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+
+
+@pytest.fixture(scope="module")
+def s3_registry_url(s3_files: Any) -> str:
+    """A registry URL in a bucket of this module's own."""
+    bucket = f"ray-registry-{uuid.uuid4().hex[:12]}"
+    s3_files.mkdir(bucket)
+    return f"s3://{bucket}/models"
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(s3_environment: dict[str, str]) -> Iterator[Cluster]:
     """Head (serving) and a second node (training) on this machine, stopped afterwards."""
     pytest.importorskip("ray")
     # Short: Ray's socket paths live under it, and Unix socket paths are at most 107 bytes.
@@ -115,7 +138,7 @@ def ray_cluster() -> Iterator[Cluster]:
     # Ray 2.5x+ authenticates its RPCs with a token; one of this cluster's own, rather than
     # the user's ~/.ray/auth_token, which another cluster may have written.
     env = {"RAY_TMPDIR": str(temp_dir), "RAY_AUTH_MODE": "token",
-           "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+           "RAY_AUTH_TOKEN": secrets.token_hex(32), **s3_environment}
     try:
         _ray_start(["--head", f"--port={gcs}", "--node-ip-address=127.0.0.1",
                     "--include-dashboard=false", f"--ray-client-server-port={free_port()}",

@@ -2,7 +2,7 @@
 
 One head node serves (every replica asks for the ``serving`` resource only it has), a second
 node trains (the ``training`` resource), both on this machine with their own ports; jobs,
-keys and the prediction log are in PostgreSQL, the registry a folder both nodes see. While
+keys and the prediction log are in PostgreSQL, the registry in S3 (moto's server). While
 eight clients send every service's prediction request round-robin, the test promotes a new
 version of each service and times each replica's pick-up, SIGKILLs one of genres' two
 replicas and counts what failed, and runs a genres training job on the second node while it
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -49,20 +50,24 @@ PICK_UP_LIMIT_SECONDS = POLL_SECONDS + 10.0
 
 
 @pytest.fixture(scope="module")
-def cluster_api(ray_cluster: Cluster, cluster_database: str,
+def cluster_api(ray_cluster: Cluster, cluster_database: str, s3_registry_url: str,
+                s3_environment: dict[str, str], s3_registry: Registry,
                 tmp_path_factory: pytest.TempPathFactory, genres_registry: Path,
                 interests_registry: Path, movies_registry: Path, resumes_registry: Path,
                 similarity_registry: Path, minilm_assets: object) -> Iterator[RunningApi]:
     """``modelworks serve --ray --ray-address HEAD`` with every service, auth required."""
-    from tests.conftest import home_with_registries, make_settings
+    from tests.conftest import make_settings
 
     home = tmp_path_factory.mktemp("ray-home")
     make_settings(home, minilm_assets)  # type: ignore[arg-type]  # links the encoder assets
-    home_with_registries(home, genres_registry, interests_registry, movies_registry,
-                         resumes_registry, similarity_registry)
+    for name, source in (("genres", genres_registry), ("interests", interests_registry),
+                         ("movies", movies_registry), ("resumes", resumes_registry),
+                         ("similarity", similarity_registry)):
+        s3_registry.promote(name, copy_live_version(Registry(source), s3_registry, name))
     deployments = {name: {"num_replicas": REPLICAS.get(name, 1), "num_cpus": 0.2,
                           "resources": {"serving": 1}} for name in ALL_SERVICES}
     env = {"MODELWORKS_DATABASE_URL": cluster_database,
+           "MODELWORKS_REGISTRY_URL": s3_registry_url, **s3_environment,
            "MODELWORKS_RAY_PROXY_LOCATION": "HeadOnly",
            "MODELWORKS_RAY_DEPLOYMENTS": json.dumps(deployments),
            "MODELWORKS_RAY_TRAINING_RESOURCE": "training",
@@ -73,6 +78,33 @@ def cluster_api(ray_cluster: Cluster, cluster_database: str,
                ",".join(ALL_SERVICES)]
     with modelworks_process(command, home, "/readyz", env, ready_timeout=300) as url:
         yield RunningApi(url, home)
+
+
+@pytest.fixture(scope="module")
+def s3_registry(s3_registry_url: str, s3_environment: dict[str, str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """The cluster's registry as this process reaches it (moto's server, by its variables)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in s3_environment.items():
+            patch.setenv(name, value)
+        yield Registry(s3_registry_url, cache_dir=tmp_path_factory.mktemp("s3-cache"))
+
+
+def copy_live_version(source: Registry, target: Registry, service: str) -> int:
+    """Register ``source``'s live version of ``service`` in ``target``; its new number."""
+    live = source.live_version(service)
+    assert live is not None, service
+    manifest = source.manifest(service, live)
+    folder = source.verified_folder(service, live)
+
+    def write(into: Path) -> None:
+        for name in manifest.files:
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / name, into / name)
+
+    return target.register(service, write, metrics=manifest.metrics, params=manifest.params,
+                           data_sha256=manifest.data_sha256, n_rows=manifest.n_rows,
+                           notes=manifest.notes).version
 
 
 def replicas(api: RunningApi, service: str) -> dict[str, dict[str, object]]:
@@ -116,9 +148,8 @@ def training_in_use(cluster: Cluster) -> bool:
                status.stdout.splitlines())
 
 
-def promote_everything(api: RunningApi) -> dict[str, dict[str, float]]:
+def promote_everything(api: RunningApi, registry: Registry) -> dict[str, dict[str, float]]:
     """Promote a copy of each live version; seconds until each replica serves it."""
-    registry = Registry(api.home / "registry")
     pick_up: dict[str, dict[str, float]] = {}
     for service in ALL_SERVICES:
         new = register_copy(registry, service)
@@ -149,7 +180,7 @@ def slow_csv(rows: list[dict[str, str]]) -> bytes:
 
 def test_a_two_node_cluster_promotes_survives_a_replica_kill_and_trains_aside(
         cluster_api: RunningApi, ray_cluster: Cluster, small_training_csv: bytes,
-        small_test_rows: list[dict[str, str]]) -> None:
+        small_test_rows: list[dict[str, str]], s3_registry: Registry) -> None:
     api = cluster_api
     openapi = httpx.get(f"{api.url}/openapi.json", timeout=30).json()
     handle = SEED_USERS_FILE.read_text().splitlines()[1].split(",")[0]
@@ -165,7 +196,7 @@ def test_a_two_node_cluster_promotes_survives_a_replica_kill_and_trains_aside(
         time.sleep(20)
         quiet_end = time.monotonic()
 
-        pick_up = promote_everything(api)
+        pick_up = promote_everything(api, s3_registry)
         figures["promotion_pick_up_seconds"] = pick_up
 
         figures["replica_memory_mb"] = replica_memory(api)
