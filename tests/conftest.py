@@ -58,6 +58,11 @@ SMALL_INTERESTS = GeneratorConfig(n_users=3000, n_interests=120, n_titles=1200, 
                                   seed=7)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--serve-ray", action="store_true",
+                     help="run the contract tests against `modelworks serve --ray`")
+
+
 @pytest.fixture(scope="session")
 def minilm_assets(tmp_path_factory: pytest.TempPathFactory) -> MiniLMAssets:
     return ensure_minilm_assets(tmp_path_factory.mktemp("assets"))
@@ -305,7 +310,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
 @contextmanager
 def modelworks_process(command: list[str], home: Path, ready_path: str,
                        extra_env: dict[str, str] | None = None,
-                       python: str = sys.executable) -> Iterator[str]:
+                       python: str = sys.executable, ready_timeout: float = 120
+                       ) -> Iterator[str]:
     """``modelworks COMMAND --port P`` as a real process; its URL once ``ready_path`` is 200.
 
     Its output goes to ``home / "<command>.log"``, which a test may read. ``python``: the
@@ -322,7 +328,7 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
             env=env, stdout=log_file, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(url + ready_path, process)
+            wait_until_up(url + ready_path, process, ready_timeout)
             yield url
         finally:
             process.terminate()
@@ -334,10 +340,11 @@ def modelworks_process(command: list[str], home: Path, ready_path: str,
 
 
 def served(home: Path, services: str, auth: str = "required",
-           extra_env: dict[str, str] | None = None) -> AbstractContextManager[str]:
-    """``modelworks serve`` on ``home``; its URL once every model is ready."""
-    return modelworks_process(["serve", "--services", services, "--auth", auth], home,
-                              "/readyz", extra_env)
+           extra_env: dict[str, str] | None = None,
+           options: list[str] | None = None) -> AbstractContextManager[str]:
+    """``modelworks serve`` on ``home`` (plus ``options``); its URL once every model is ready."""
+    return modelworks_process(["serve", "--services", services, "--auth", auth,
+                               *(options or [])], home, "/readyz", extra_env)
 
 
 def dashboard_served(api: RunningApi) -> AbstractContextManager[str]:

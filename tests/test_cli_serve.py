@@ -52,7 +52,8 @@ def test_reload_refuses_workers(tmp_path: Path) -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MODELWORKS_")},
            "MODELWORKS_HOME": str(tmp_path)}
     for arguments, message in ((["--reload", "--workers", "2"], "--reload runs one process"),
-                               (["--reload-dir", str(tmp_path)], "only with --reload")):
+                               (["--reload-dir", str(tmp_path)], "only with --reload"),
+                               (["--ray", "--workers", "2"], "leave out --workers")):
         refused = subprocess.run([sys.executable, "-m", "modelworks", "serve", *arguments],
                                  env=env, capture_output=True, text=True, timeout=60,
                                  check=False)

@@ -129,3 +129,34 @@ def test_the_deployment_guide_lists_every_service_setting(service: str) -> None:
     missing = [name for name in options.model_fields
                if f"`MODELWORKS_{service.upper()}__{name.upper()}`" not in guide]
     assert not missing
+
+
+def test_the_kuberay_manifest_builds_our_application_with_our_settings() -> None:
+    import importlib
+
+    from modelworks.core.settings import RayDeployment, Settings
+
+    manifest = yaml.safe_load((DEPLOY / "kuberay" / "rayservice.yaml").read_text())
+    assert manifest["kind"] == "RayService"
+    [application] = yaml.safe_load(manifest["spec"]["serveConfigV2"])["applications"]
+    assert application["route_prefix"] == "/"
+    pytest.importorskip("ray")
+    module, name = application["import_path"].split(":")
+    assert callable(getattr(importlib.import_module(module), name))
+    cluster = manifest["spec"]["rayClusterConfig"]
+    groups = {group["groupName"]: group for group in cluster["workerGroupSpecs"]}
+    assert "serving" in groups["serving"]["rayStartParams"]["resources"]
+    assert "training" in groups["training"]["rayStartParams"]["resources"]
+    env = {item["name"]: item for item in
+           cluster["headGroupSpec"]["template"]["spec"]["containers"][0]["env"]}
+    for variable in env:  # every variable is a setting the server reads
+        assert variable.startswith("MODELWORKS_"), variable
+        assert variable.removeprefix("MODELWORKS_").lower() in Settings.model_fields, variable
+    replicas = json.loads(env["MODELWORKS_RAY_DEPLOYMENTS"]["value"])
+    assert set(replicas) == {"genres", "interests", "movies", "resumes", "similarity"}
+    for wanted in replicas.values():
+        assert RayDeployment.model_validate(wanted).resources == {"serving": 1}
+    assert env["MODELWORKS_RAY_TRAINING_RESOURCE"]["value"] == "training"
+    assert "valueFrom" in env["MODELWORKS_DATABASE_URL"]  # a secret, never in the file
+    assert "valueFrom" in env["MODELWORKS_TOKEN_SECRET"]
+    assert "valueFrom" in env["MODELWORKS_REGISTRY_URL"]

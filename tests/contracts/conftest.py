@@ -2,8 +2,10 @@
 
 A module per document starts ``modelworks serve --services <one> --auth contract``, as the
 README's "stand in for an original system" table does (only the port differs), and sends the
-document's requests as written. Requests and expectations are read from the document itself
-wherever it spells them out, so the tests follow the contract, not our memory of it.
+document's requests as written. With ``pytest --serve-ray`` the same server runs as
+``serve --ray`` (a Ray Serve replica behind the ingress), so the contract holds there too.
+Requests and expectations are read from the document itself wherever it spells them out,
+so the tests follow the contract, not our memory of it.
 """
 
 from __future__ import annotations
@@ -29,12 +31,19 @@ def seed_document(number: int) -> str:
     return found[0].read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def serving(pytestconfig: pytest.Config) -> list[str]:
+    """Extra options of ``serve``: ``--ray`` under ``pytest --serve-ray``."""
+    return ["--ray"] if pytestconfig.getoption("--serve-ray") else []
+
+
 @contextmanager
 def stand_in(tmp_path_factory: pytest.TempPathFactory, assets: MiniLMAssets, service: str,
-             registry: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApi]:
+             registry: Path, extra_env: dict[str, str] | None = None, *,
+             serving: list[str]) -> Iterator[RunningApi]:
     """``modelworks serve --services SERVICE --auth contract`` on a home of its own."""
     home = tmp_path_factory.mktemp(f"stand-in-{service}")
     make_settings(home, assets)  # links the session's encoder assets
     copy_registry(registry, home)
-    with served(home, service, "contract", extra_env) as url:
+    with served(home, service, "contract", extra_env, serving) as url:
         yield RunningApi(url, home)

@@ -30,8 +30,9 @@ SPECIFIED_LENGTH = 15  # task 3, as the original test_interests_count asserts
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        interests_registry: Path) -> Iterator[RunningApi]:
-    with stand_in(tmp_path_factory, minilm_assets, "interests", interests_registry) as server:
+        interests_registry: Path, serving: list[str]) -> Iterator[RunningApi]:
+    with stand_in(tmp_path_factory, minilm_assets, "interests", interests_registry,
+                  serving=serving) as server:
         yield server
 
 

@@ -64,11 +64,11 @@ OCCUPATIONS = alternatives(RECOMMEND, "occupation")
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        movies_registry: Path) -> Iterator[RunningApi]:
+        movies_registry: Path, serving: list[str]) -> Iterator[RunningApi]:
     # This module sends a dozen wrong credentials on purpose; the default limit (5 a minute
     # per client, then 429) is tested in tests/reliability/test_credentials.py.
     with stand_in(tmp_path_factory, minilm_assets, "movies", movies_registry,
-                  {"MODELWORKS_AUTH_MAX_FAILURES": "100"}) as server:
+                  {"MODELWORKS_AUTH_MAX_FAILURES": "100"}, serving=serving) as server:
         yield server
 
 

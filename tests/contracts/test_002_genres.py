@@ -33,8 +33,9 @@ RANKS = [str(rank) for rank in range(5)]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        genres_registry: Path) -> Iterator[RunningApi]:
-    with stand_in(tmp_path_factory, minilm_assets, "genres", genres_registry) as server:
+        genres_registry: Path, serving: list[str]) -> Iterator[RunningApi]:
+    with stand_in(tmp_path_factory, minilm_assets, "genres", genres_registry,
+                  serving=serving) as server:
         yield server
 
 

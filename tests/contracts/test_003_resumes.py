@@ -29,8 +29,9 @@ SAMPLES = sorted((SHARED / "resume-classifier" / "samples").glob("*.txt"))
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        resumes_registry: Path) -> Iterator[RunningApi]:
-    with stand_in(tmp_path_factory, minilm_assets, "resumes", resumes_registry) as server:
+        resumes_registry: Path, serving: list[str]) -> Iterator[RunningApi]:
+    with stand_in(tmp_path_factory, minilm_assets, "resumes", resumes_registry,
+                  serving=serving) as server:
         yield server
 
 

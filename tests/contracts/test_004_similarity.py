@@ -31,8 +31,9 @@ REQUIRED = {"error": "Queries and product descriptions are required."}
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAssets,
-        similarity_registry: Path) -> Iterator[RunningApi]:
-    with stand_in(tmp_path_factory, minilm_assets, "similarity", similarity_registry) as server:
+        similarity_registry: Path, serving: list[str]) -> Iterator[RunningApi]:
+    with stand_in(tmp_path_factory, minilm_assets, "similarity", similarity_registry,
+                  serving=serving) as server:
         yield server
 
 

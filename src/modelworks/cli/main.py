@@ -77,6 +77,13 @@ def serve(
     reload_dir: Annotated[list[Path] | None, typer.Option(
         help="With --reload: also watch this folder (repeatable)", exists=True,
         file_okay=False)] = None,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Serve on Ray (extra modelworks\\[ray]): a Ray Serve deployment per "
+                      "service, training jobs as Ray tasks; on a Ray instance of its own unless "
+                      "--ray-address (or MODELWORKS_RAY_ADDRESS) names a cluster")] = False,
+    ray_address: Annotated[str | None, typer.Option(
+        help="With --ray: the cluster, `auto` (the one this machine joined with `ray start`), "
+             "`HOST:PORT` or `ray://HOST:10001`")] = None,
 ) -> None:
     """Start the API server (with --workers N, N forked processes sharing the models)."""
     import json
@@ -91,6 +98,10 @@ def serve(
         overrides["MODELWORKS_AUTH"] = auth.value
     if workers is not None:
         overrides["MODELWORKS_WORKERS"] = str(workers)
+    if ray_address is not None:
+        overrides["MODELWORKS_RAY_ADDRESS"] = ray_address
+    elif ray:
+        overrides["MODELWORKS_RAY_ADDRESS"] = os.environ.get("MODELWORKS_RAY_ADDRESS", "local")
     os.environ.update(overrides)
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host,
@@ -107,6 +118,9 @@ def serve(
         return
     if reload_dir:
         raise fail("--reload-dir applies only with --reload", 2)
+    if settings.ray_address is not None:  # --ray, or a cluster named in the environment
+        _serve_on_ray(settings)
+        return
     run_dir = None
     if settings.workers > 1:
         from modelworks.server.workers import make_run_dir
@@ -136,6 +150,24 @@ def serve(
         raise fail(exc.message) from exc
     announce_ready(settings, application)
     serve_forked(application, settings, run_dir)
+
+
+def _serve_on_ray(settings: Settings) -> None:
+    """``serve --ray``: Ray Serve replicas take the place of workers."""
+    if settings.workers > 1:
+        raise fail("--ray sets replicas per service (MODELWORKS_RAY_DEPLOYMENTS): leave out "
+                   "--workers (and MODELWORKS_WORKERS)", 2)
+    try:
+        from modelworks.server.cluster.launch import serve_on_ray
+    except ImportError as exc:
+        raise fail(f"--ray needs Ray: pip install 'modelworks[ray]' ({exc})") from exc
+    from modelworks.server.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        serve_on_ray(settings)
+    except ModelworksError as exc:
+        raise fail(exc.message) from exc
 
 
 def _serve_reloading(settings: Settings, extra_dirs: list[Path]) -> None:

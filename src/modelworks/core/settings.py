@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,31 @@ class ServiceSettings(BaseSettings):
 
 
 OptionsT = TypeVar("OptionsT", bound=ServiceSettings)
+
+
+class RayDeployment(BaseModel):
+    """Replicas and autoscaling of one service's Ray Serve deployment (``serve --ray``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_replicas: int | None = Field(
+        default=None, ge=1,
+        description="A fixed number of replicas; leave unset to autoscale between "
+                    "`min_replicas` and `max_replicas`.")
+    min_replicas: int = Field(default=1, ge=0, description="Fewest replicas when autoscaling.")
+    max_replicas: int = Field(default=1, ge=1, description="Most replicas when autoscaling.")
+    target_ongoing_requests: float = Field(
+        default=4.0, gt=0.0,
+        description="Requests in flight per replica the autoscaler aims for.")
+    num_cpus: float = Field(
+        default=0.25, gt=0.0,
+        description="CPUs Ray reserves for each replica (a reservation Ray counts, not a "
+                    "limit the process is held to).")
+    resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="Custom Ray resources each replica asks for, e.g. `{\"serving\": 1}` to "
+                    "keep replicas on nodes started with that resource (and off the "
+                    "training nodes).")
 
 
 class Settings(BaseSettings):
@@ -225,6 +250,42 @@ class Settings(BaseSettings):
                     "`{\"genres\": {\"max_predict_rows\": 500}}`; each service also reads "
                     "`MODELWORKS_<SERVICE>__<FIELD>` (e.g. `MODELWORKS_GENRES__MAX_PREDICT_ROWS`), "
                     "which this overrides.",
+    )
+
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster `serve` runs on, as `serve --ray` does (`auto`: the "
+                    "cluster this machine joined with `ray start`; `HOST:PORT` or "
+                    "`ray://HOST:10001`: another; `local`, what `--ray` alone means: a Ray "
+                    "instance of its own on this machine); unset: no Ray. On Ray, training "
+                    "jobs run as Ray tasks on the cluster instead of processes on this "
+                    "machine.",
+    )
+    ray_proxy_location: Literal["EveryNode", "HeadOnly"] = Field(
+        default="EveryNode",
+        description="Where Ray Serve runs its HTTP proxy (on `MODELWORKS_HOST` and "
+                    "`MODELWORKS_PORT`): `EveryNode`, so a load balancer can send to any "
+                    "node, or `HeadOnly` (several Ray nodes on one machine would each want "
+                    "the port).",
+    )
+    ray_deployments: dict[str, RayDeployment] = Field(
+        default_factory=dict,
+        description="Ray Serve replicas per service as JSON, e.g. `{\"genres\": "
+                    "{\"min_replicas\": 1, \"max_replicas\": 4, "
+                    "\"target_ongoing_requests\": 4, \"num_cpus\": 0.5}}`; fields "
+                    "`num_replicas`, `min_replicas`, `max_replicas`, `target_ongoing_requests`, "
+                    "`num_cpus`, `resources`; absent: one replica of a quarter CPU.",
+    )
+    ray_training_cpus: float = Field(
+        default=0.5, gt=0.0,
+        description="CPUs a training job's Ray task asks for (`serve --ray`); Ray starts it "
+                    "on a node with that many free.",
+    )
+    ray_training_resource: str | None = Field(
+        default=None,
+        description="A custom Ray resource a training task also asks one unit of, e.g. "
+                    "`training`: only nodes started with `--resources='{\"training\": N}'` "
+                    "run training (at most N at once each); unset: any node with free CPUs.",
     )
 
     @field_validator("registry_url")

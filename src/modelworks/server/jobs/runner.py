@@ -60,7 +60,8 @@ class JobRunner:
         self.settings = settings
         self.store = store
         self.uploads_dir = settings.home / "jobs"
-        self.host = socket.gethostname()
+        # On Ray the cluster places jobs: MODELWORKS_MAX_JOBS counts them cluster-wide.
+        self.host = "ray" if settings.ray_address is not None else socket.gethostname()
 
     def upload_path(self, job_id: str) -> Path:
         """Where an uploaded training file for ``job_id`` is kept while the job lives."""
@@ -97,7 +98,8 @@ class JobRunner:
         for job_id in claimed:
             try:
                 self._start(job_id)
-            except OSError as exc:  # no process: the job fails now, not in 20 s as "silent"
+            # No process or no Ray task: the job fails now, not in 20 s as "silent".
+            except Exception as exc:
                 self.store.fail(job_id, f"the training process could not start: {exc}")
 
     def sweep(self) -> None:
@@ -124,16 +126,27 @@ class JobRunner:
         self.sweep()
 
     def _start(self, job_id: str) -> None:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "modelworks.server.jobs.process", job_id],
-            env=job_environment(self.settings), stdin=subprocess.DEVNULL,
-            start_new_session=True)
+        if self.settings.ray_address is not None:  # serve --ray: a task on the cluster
+            from modelworks.server.cluster.training import start_task
+
+            wait = start_task(job_id, job_environment(self.settings), self.settings)
+        else:
+            wait = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+                [sys.executable, "-m", "modelworks.server.jobs.process", job_id],
+                env=job_environment(self.settings), stdin=subprocess.DEVNULL,
+                start_new_session=True).wait
 
         def reap() -> None:
-            code = process.wait()
+            try:
+                code = wait()
+            except Exception as exc:  # the Ray task's worker died (a cancel ends it so too)
+                code = -1
+                reason = f"{type(exc).__name__}"
+            else:
+                reason = f"status {code}"
             with contextlib.suppress(Exception):  # the next periodic round tries again
                 if code != 0:  # died before reporting: say so now, free its slot at once
-                    self.store.fail(job_id, f"the training process exited with status {code} "
+                    self.store.fail(job_id, f"the training process exited ({reason}) "
                                             "before finishing")
                 self.schedule()
 
