@@ -196,11 +196,13 @@ def interests_registry(tmp_path_factory: pytest.TempPathFactory, interests_dir: 
     return root
 
 
-def register_copy(registry: Registry, service: str) -> int:
-    """Register the live version's files again as a new version; its number.
+def register_copy(registry: Registry, service: str, target: Registry | None = None,
+                  *, keep_notes: bool = False) -> int:
+    """Register the live version's files again as a new version (in ``target``); its number.
 
     Two versions that answer alike are what a swap test needs: it checks which version
-    answered, not what it answered.
+    answered, not what it answered. ``keep_notes`` keeps the original's notes (its
+    evaluation and quality reference) instead of naming it a copy.
     """
     live = registry.live_version(service)
     assert live is not None, service
@@ -212,9 +214,10 @@ def register_copy(registry: Registry, service: str) -> int:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / name, target / name)
 
-    return registry.register(service, write, metrics=manifest.metrics, params=manifest.params,
-                             data_sha256=manifest.data_sha256, n_rows=manifest.n_rows,
-                             notes={"name": f"copy of v{live}"}).version
+    notes = manifest.notes if keep_notes else {"name": f"copy of v{live}"}
+    return (target or registry).register(
+        service, write, metrics=manifest.metrics, params=manifest.params,
+        data_sha256=manifest.data_sha256, n_rows=manifest.n_rows, notes=notes).version
 
 
 ALL_SERVICES = ("genres", "interests", "movies", "resumes", "similarity")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -92,19 +91,7 @@ def s3_registry(s3_registry_url: str, s3_environment: dict[str, str],
 
 def copy_live_version(source: Registry, target: Registry, service: str) -> int:
     """Register ``source``'s live version of ``service`` in ``target``; its new number."""
-    live = source.live_version(service)
-    assert live is not None, service
-    manifest = source.manifest(service, live)
-    folder = source.verified_folder(service, live)
-
-    def write(into: Path) -> None:
-        for name in manifest.files:
-            (into / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folder / name, into / name)
-
-    return target.register(service, write, metrics=manifest.metrics, params=manifest.params,
-                           data_sha256=manifest.data_sha256, n_rows=manifest.n_rows,
-                           notes=manifest.notes).version
+    return register_copy(source, service, target, keep_notes=True)
 
 
 def replicas(api: RunningApi, service: str) -> dict[str, dict[str, object]]:

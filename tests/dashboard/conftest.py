@@ -10,7 +10,13 @@ import pytest
 
 from modelworks.client import Client
 from modelworks.core.encoders.minilm import MiniLMAssets
-from tests.conftest import ALL_SERVICES, RunningApi, copy_registry, make_settings, served
+from tests.conftest import (
+    ALL_SERVICES,
+    RunningApi,
+    home_with_registries,
+    make_settings,
+    served,
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,8 @@ def console(tmp_path_factory: pytest.TempPathFactory, minilm_assets: MiniLMAsset
     """Every service served with auth required; the dashboard's tests train and promote here."""
     home = tmp_path_factory.mktemp("console-home")
     make_settings(home, minilm_assets)  # links the session's encoder assets
-    for registry in (genres_registry, interests_registry, movies_registry, resumes_registry,
-                     similarity_registry):
-        copy_registry(registry, home)
+    home_with_registries(home, genres_registry, interests_registry, movies_registry,
+                         resumes_registry, similarity_registry)
     # A test presents a wrong key on purpose; the failure limit must not lock the others out.
     with served(home, ",".join(ALL_SERVICES),
                 extra_env={"MODELWORKS_AUTH_MAX_FAILURES": "1000"}) as url:
