@@ -151,6 +151,12 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
                           on_batch)
 
     in_flight = 0
+    ran_alone_this_turn = False
+    """Whether a request ran its model alone on the event loop in the current loop turn."""
+
+    def next_turn() -> None:
+        nonlocal ran_alone_this_turn
+        ran_alone_this_turn = False
 
     async def handle(request: Request) -> Response:
         nonlocal in_flight
@@ -161,6 +167,7 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
             in_flight -= 1
 
     async def answer_one(request: Request) -> Response:
+        nonlocal ran_alone_this_turn
         received = await codec.read(request, max_upload_bytes)
         loaded = live.current()
         started = time.perf_counter()
@@ -168,10 +175,16 @@ def mount(router: APIRouter, endpoint: Endpoint, *, service: str, live: LiveMode
         inline = placement.inline([received.size])
         if batcher is not None and in_flight == 1 and not batcher.busy and inline:
             # A call run on the event loop never lets requests that arrived with this one
-            # start: they are scheduled, not yet in flight. One turn of the loop lets them
-            # reach the batcher, so they share one model call (a few microseconds when
-            # this request is alone).
-            await asyncio.sleep(0)
+            # start: they are scheduled, not yet in flight. When another request already
+            # ran alone in this turn of the loop, requests are arriving together: one turn
+            # lets the rest reach the batcher, so they share one model call. A lone client
+            # never meets that case and skips the turn (a poll of the sockets, 3% of a
+            # real resume's request at c1).
+            if ran_alone_this_turn:
+                await asyncio.sleep(0)
+            else:
+                ran_alone_this_turn = True
+                asyncio.get_running_loop().call_soon(next_turn)
         # A request alone (nothing else in flight, no batch running) is answered directly:
         # the hop to a batch thread would only add latency. With company, it joins a batch.
         if batcher is not None and (in_flight > 1 or batcher.busy):
