@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from modelworks.core.budget import Budget, current_budget
-from modelworks.sdk.requests import current_request_id
+from modelworks.sdk.requests import current_request_id, new_request_id
 from modelworks.sdk.uploads import too_large
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         client_rid, length = _request_headers(scope["headers"])
-        rid = _safe_request_id(client_rid) or os.urandom(16).hex()
+        rid = _safe_request_id(client_rid) or new_request_id()
         token = current_request_id.set(rid)
         budget = Budget(self.timeout_seconds)
         budget_token = current_budget.set(budget)
