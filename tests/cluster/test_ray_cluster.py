@@ -225,7 +225,7 @@ def test_a_two_node_cluster_promotes_survives_a_replica_kill_and_trains_aside(
     assert slow["answer"].status_code == 200, slow["answer"].text
     assert figures["replica_kill"]["resent_by_the_ingress"] >= 1  # type: ignore[index]
     assert figures["total"]["failed"] == 0  # type: ignore[index]
-    assert job["state"] == "succeeded", job
+    assert job["state"] == "succeeded", (job["state"], job.get("error"))
     assert job["seen"], "the training job never held the second node's `training` resource"
     assert len(busy) > 0
     assert len(quiet) > 0
